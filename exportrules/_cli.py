@@ -1,0 +1,330 @@
+"""The ``exportrules`` command line.
+
+Exit codes: 0 decided (or success), 1 golden-case failures, 2 invalid transaction or usage,
+3 rule-set error, 4 engine fault.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as _dt
+import json
+import sys
+import time
+from collections.abc import Iterator, Sequence
+from typing import Any, TextIO
+
+from ._engine import Engine
+from ._errors import EvaluationError, InvalidTransaction, RuleSetError
+from ._model import Decision
+from ._validate import loads_strict
+
+EXIT_OK, EXIT_FAIL, EXIT_INVALID, EXIT_RULESET, EXIT_FAULT = 0, 1, 2, 3, 4
+
+DISCLAIMER = "Decision support, not legal advice."
+
+
+def _engine(args: argparse.Namespace) -> Engine:
+    screening: Any = "default" if not getattr(args, "no_screening", False) else None
+    if getattr(args, "regime", None):
+        regimes = args.regime
+        return Engine.from_paths(
+            regimes, backend=args.backend, screening=screening, strict_data=args.strict_data
+        )
+    return Engine.default(backend=args.backend, screening=screening, strict_data=args.strict_data)
+
+
+def _with_date(tx: Any, as_of: str | None) -> Any:
+    if as_of and isinstance(tx, dict):
+        tx = {**tx, "date": as_of}
+    return tx
+
+
+def _print_problems(e: InvalidTransaction, out: TextIO, prefix: str = "") -> None:
+    for p in e.problems:
+        out.write(f"{prefix}{p}\n")
+
+
+def _text(d: Decision) -> str:
+    rows = [f"Transaction {d.transaction or '(no id)'} as of {d.as_of}: {d.outcome.value.upper()}"]
+    regs = sorted(d.regimes)
+    header = ["line", "outcome", *regs]
+    table = [header]
+    for lr in d.lines:
+        table.append([lr.line, lr.outcome.value, *(lr.regimes[r].value for r in regs)])
+    widths = [max(len(str(r[i])) for r in table) for i in range(len(header))]
+    for r in table:
+        rows.append("  " + "  ".join(str(c).ljust(w) for c, w in zip(r, widths)))
+    if d.findings:
+        rows.append("Findings:")
+        for f in d.findings:
+            where = f"line {f.line}" if f.line else "transaction"
+            who = f", party {f.party}" if f.party else ""
+            rows.append(f"  [{f.outcome.value}] {f.regime} {where}{who}: {f.message}")
+            rows.append(f"      rule {f.rule}; {f.citation}" + (f"; policy: {f.policy}" if f.policy else ""))
+    if d.authorisations:
+        rows.append("Authorisations:")
+        for a in d.authorisations:
+            rows.append(f"  {a.regime} {a.id} ({a.kind}) lines {', '.join(a.lines)}; {a.citation}")
+            for c in a.conditions:
+                rows.append(f"      condition: {c}")
+    if d.screening:
+        rows.append("Screening hits:")
+        for h in d.screening:
+            rows.append(
+                f"  {h.party} ({h.role}) ~ {h.entry_name} [{h.list} {h.entry_id}] "
+                f"score {h.score:.2f} {h.level}: {h.explanation}"
+            )
+    unverified = [x.table for x in d.data if not x.verified]
+    if unverified:
+        rows.append(f"Curated (unverified) data used: {', '.join(unverified)}")
+    rows.append(DISCLAIMER)
+    return "\n".join(rows)
+
+
+def _read_input(path: str) -> str:
+    if path == "-":
+        return sys.stdin.read()
+    with open(path, encoding="utf-8") as fh:
+        return fh.read()
+
+
+def cmd_evaluate(args: argparse.Namespace) -> int:
+    if args.batch:
+        return _batch(args)
+    try:
+        engine = _engine(args)
+        tx = _with_date(loads_strict(_read_input(args.file)), args.as_of)
+        d = engine.evaluate(tx)
+    except InvalidTransaction as e:
+        _print_problems(e, sys.stderr)
+        return EXIT_INVALID
+    if args.format == "text":
+        print(_text(d))
+    else:
+        print(d.to_json(indent=2))
+    return EXIT_OK
+
+
+def _iter_jsonl(path: str) -> Iterator[tuple[int, Any]]:
+    fh = sys.stdin if path == "-" else open(path, encoding="utf-8")  # noqa: SIM115
+    try:
+        for n, line in enumerate(fh, start=1):
+            if line.strip():
+                yield n, line
+    finally:
+        if fh is not sys.stdin:
+            fh.close()
+
+
+class _Progress:
+    def __init__(self, out: TextIO, total: int | None, enabled: bool) -> None:
+        self.out, self.total, self.enabled = out, total, enabled
+        self.n = 0
+        self.start = self.last = time.monotonic()
+
+    def step(self) -> None:
+        self.n += 1
+        now = time.monotonic()
+        if self.enabled and (now - self.last > 0.2):
+            self.last = now
+            self._draw(now)
+
+    def _draw(self, now: float) -> None:
+        rate = self.n / max(now - self.start, 1e-9)
+        if self.total:
+            frac = self.n / self.total
+            bar = "#" * int(frac * 30)
+            self.out.write(f"\r[{bar:<30}] {self.n}/{self.total} {rate:,.0f}/s ")
+        else:
+            self.out.write(f"\r{self.n} evaluated {rate:,.0f}/s ")
+        self.out.flush()
+
+    def done(self) -> None:
+        if self.enabled:
+            self._draw(time.monotonic())
+            self.out.write("\n")
+
+
+def _batch(args: argparse.Namespace) -> int:
+    engine = _engine(args)
+    total = None
+    if args.file != "-":
+        with open(args.file, encoding="utf-8") as fh:
+            total = sum(1 for ln in fh if ln.strip())
+    prog = _Progress(sys.stderr, total, args.progress if args.progress is not None else sys.stderr.isatty())
+    invalid = 0
+    numbers: list[int] = []
+
+    def txs() -> Iterator[Any]:
+        for n, line in _iter_jsonl(args.file):
+            numbers.append(n)
+            try:
+                yield _with_date(loads_strict(line), args.as_of)
+            except InvalidTransaction as e:
+                yield e
+
+    def results() -> Iterator[Any]:
+        pending_errors: list[Any] = []
+        good = []
+        for item in txs():
+            if isinstance(item, InvalidTransaction):
+                pending_errors.append(item)
+            good.append(item)
+        # keep input order: evaluate valid ones (possibly in parallel), splice errors back
+        valid = [x for x in good if not isinstance(x, InvalidTransaction)]
+        it = engine._evaluate_results(valid, workers=args.workers)
+        for x in good:
+            yield x if isinstance(x, InvalidTransaction) else next(it)
+
+    out = sys.stdout
+    for i, res in enumerate(results()):
+        n = numbers[i] if i < len(numbers) else i + 1
+        if isinstance(res, InvalidTransaction):
+            invalid += 1
+            _print_problems(res, sys.stderr, prefix=f"{args.file}:{n}: ")
+            out.write(json.dumps({"record": n, **res.to_dict()}) + "\n")
+        else:
+            out.write(res.to_json() + "\n")
+        prog.step()
+    prog.done()
+    return EXIT_INVALID if invalid else EXIT_OK
+
+
+def cmd_regimes_list(args: argparse.Namespace) -> int:
+    engine = Engine.default(screening=None)
+    rows = [r.describe() for r in engine.regimes]
+    if args.json:
+        print(json.dumps(rows, indent=2))
+    else:
+        for r in rows:
+            print(f"{r['id']:<6} {r['name']} — {r['rules']} rules, tables: {', '.join(r['tables'])}")
+            print(f"       from {r['origin']}, sha256 {str(r['sha256'])[:12]}")
+    return EXIT_OK
+
+
+def cmd_regimes_validate(args: argparse.Namespace) -> int:
+    from ._loader import load_regime
+
+    status = EXIT_OK
+    for p in args.path:
+        try:
+            r = load_regime(p)
+        except RuleSetError as e:
+            for prob in e.problems:
+                print(prob, file=sys.stderr)
+            status = EXIT_RULESET
+            continue
+        print(f"{p}: ok — regime {r.id!r}, {len(r.rules)} rules, {len(r.tables)} tables")
+    return status
+
+
+def cmd_regimes_test(args: argparse.Namespace) -> int:
+    from ._cases import run_cases
+
+    status = EXIT_OK
+    for p in args.path:
+        try:
+            results = run_cases(p, backend=args.backend)
+        except RuleSetError as e:
+            for prob in e.problems:
+                print(prob, file=sys.stderr)
+            return EXIT_RULESET
+        failed = [r for r in results if not r.ok]
+        for r in failed:
+            print(f"FAIL {r.case.source} {r.case.name}", file=sys.stderr)
+            for f in r.failures:
+                print(f"     {f}", file=sys.stderr)
+        print(f"{p}: {len(results) - len(failed)} passed, {len(failed)} failed")
+        if failed:
+            status = EXIT_FAIL
+    return status
+
+
+def cmd_screen(args: argparse.Namespace) -> int:
+    from ._screening import cli as scli
+
+    return int(scli.cli_screen(args.name, country=args.country, lists=args.list, threshold=args.threshold, as_json=args.json) or 0)
+
+
+def cmd_lists(args: argparse.Namespace) -> int:
+    from ._screening import cli as scli
+
+    return int(scli.cli_lists(as_json=args.json) or 0)
+
+
+def _date_arg(s: str) -> str:
+    try:
+        _dt.date.fromisoformat(s)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{s!r} is not a date (YYYY-MM-DD)") from None
+    return s
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="exportrules",
+        description="What export-control law requires for a transaction, and why. " + DISCLAIMER,
+    )
+    sub = p.add_subparsers(dest="command", required=True)
+
+    ev = sub.add_parser("evaluate", help="decide a transaction (JSON file, or - for stdin)")
+    ev.add_argument("file", help="transaction JSON file, '-' for stdin; with --batch a JSONL file")
+    ev.add_argument("--format", choices=["json", "text"], default="json")
+    ev.add_argument("--as-of", type=_date_arg, help="evaluate under the law of this date (replaces the transaction's date)")
+    ev.add_argument("--backend", choices=["python", "rete"], default="python")
+    ev.add_argument("--regime", action="append", metavar="PATH", help="use only this regime folder (repeatable)")
+    ev.add_argument("--strict-data", action="store_true", help="results resting on curated (unverified) tables become review")
+    ev.add_argument("--no-screening", action="store_true", help="do not screen parties against the bundled lists")
+    ev.add_argument("--batch", action="store_true", help="FILE is JSON lines: one decision per line on stdout")
+    ev.add_argument("--workers", type=int, default=0, help="with --batch: worker processes (0: in-process)")
+    ev.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None, help="progress bar on stderr (default: when stderr is a terminal)")
+    ev.set_defaults(func=cmd_evaluate)
+
+    rg = sub.add_parser("regimes", help="list, validate and test regimes")
+    rsub = rg.add_subparsers(dest="regimes_command", required=True)
+    rl = rsub.add_parser("list", help="the bundled and installed regimes")
+    rl.add_argument("--json", action="store_true")
+    rl.set_defaults(func=cmd_regimes_list)
+    rv = rsub.add_parser("validate", help="load a regime folder and report every problem")
+    rv.add_argument("path", nargs="+")
+    rv.set_defaults(func=cmd_regimes_validate)
+    rt = rsub.add_parser("test", help="run a regime's golden cases")
+    rt.add_argument("path", nargs="+")
+    rt.add_argument("--backend", choices=["python", "rete"], default="python")
+    rt.set_defaults(func=cmd_regimes_test)
+
+    sc = sub.add_parser("screen", help="screen a name against the restricted-party lists")
+    sc.add_argument("name")
+    sc.add_argument("--country", help="ISO alpha-2 country, a qualifier of the score")
+    sc.add_argument("--list", action="append", help="only this list id (repeatable)")
+    sc.add_argument("--threshold", type=float, help="report hits at or above this score")
+    sc.add_argument("--json", action="store_true")
+    sc.set_defaults(func=cmd_screen)
+
+    ls = sub.add_parser("lists", help="the bundled restricted-party lists: sources, dates, sizes")
+    ls.add_argument("--json", action="store_true")
+    ls.set_defaults(func=cmd_lists)
+    return p
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(args.func(args))
+    except InvalidTransaction as e:
+        _print_problems(e, sys.stderr)
+        return EXIT_INVALID
+    except RuleSetError as e:
+        for prob in e.problems:
+            print(prob, file=sys.stderr)
+        return EXIT_RULESET
+    except EvaluationError as e:
+        print(f"engine fault: {e}", file=sys.stderr)
+        return EXIT_FAULT
+    except FileNotFoundError as e:
+        print(f"exportrules: {e}", file=sys.stderr)
+        return EXIT_INVALID
+    except BrokenPipeError:
+        return EXIT_OK

@@ -1,0 +1,61 @@
+"""The error hierarchy. Every error the library raises on purpose derives from ExportRulesError."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+__all__ = ["EvaluationError", "ExportRulesError", "InvalidTransaction", "Problem", "RuleSetError"]
+
+
+class ExportRulesError(Exception):
+    """Base class of every error raised by exportrules."""
+
+
+class Problem(tuple[str, str]):
+    """One problem in an input: a JSON path and a message."""
+
+    __slots__ = ()
+
+    def __new__(cls, path: str, message: str) -> Problem:
+        return super().__new__(cls, (path, message))
+
+    @property
+    def path(self) -> str:
+        return self[0]
+
+    @property
+    def message(self) -> str:
+        return self[1]
+
+    def __str__(self) -> str:
+        return f"{self[0]}: {self[1]}" if self[0] else self[1]
+
+
+class InvalidTransaction(ExportRulesError, ValueError):
+    """The transaction does not meet the contract. ``problems`` lists every problem found."""
+
+    def __init__(self, problems: Sequence[Problem]) -> None:
+        self.problems: tuple[Problem, ...] = tuple(problems)
+        n = len(self.problems)
+        head = f"invalid transaction: {n} problem{'s' if n != 1 else ''}"
+        super().__init__(head + "\n" + "\n".join(f"  {p}" for p in self.problems))
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "error": "invalid_transaction",
+            "problems": [{"path": p.path, "message": p.message} for p in self.problems],
+        }
+
+
+class RuleSetError(ExportRulesError):
+    """A regime failed to load or validate. ``problems`` holds 'file:line: message' strings."""
+
+    def __init__(self, problems: Sequence[str] | str) -> None:
+        self.problems: tuple[str, ...] = (
+            (problems,) if isinstance(problems, str) else tuple(problems)
+        )
+        super().__init__("\n".join(self.problems))
+
+
+class EvaluationError(ExportRulesError):
+    """A fault inside the engine while evaluating (a bug, or a broken plug-in)."""

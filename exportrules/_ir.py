@@ -1,0 +1,372 @@
+"""The compiled rule IR shared by both backends, and the data tables rules read."""
+
+from __future__ import annotations
+
+import datetime as _dt
+import re
+import threading
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+import attrs
+
+__all__ = [
+    "All",
+    "Any_",
+    "Cond",
+    "Effect",
+    "Leaf",
+    "Lookup",
+    "Not",
+    "Regime",
+    "Rule",
+    "Table",
+    "TableView",
+    "TrueCond",
+    "ancestors",
+]
+
+OUTCOME_EFFECTS = ("prohibit", "require", "review", "authorise", "deny_authorisation", "no_license")
+EFFECTS = (*OUTCOME_EFFECTS, "derive")
+AUTH_KINDS = ("general", "exception", "individual", "global")
+
+
+def ancestors(code: str) -> list[str]:
+    """The code and its ancestors, most specific first: 5A001.j.1, 5A001.j, 5A001."""
+    out = [code]
+    while True:
+        i = code.rfind(".")
+        if i <= 0:
+            return out
+        code = code[:i]
+        out.append(code)
+
+
+# --------------------------------------------------------------------------- tables
+
+
+@attrs.define(eq=False)
+class Table:
+    """A CSV data table with provenance. Rows may carry valid_from / valid_until."""
+
+    regime: str
+    name: str
+    source: str
+    as_of: str
+    verified: bool
+    coverage: str
+    key: str
+    columns: tuple[str, ...]
+    rows: tuple[Mapping[str, Any], ...]
+    dated: bool
+    _cache: dict[_dt.date, dict[str, list[Mapping[str, Any]]]] = attrs.field(factory=dict)
+    _lock: threading.Lock = attrs.field(factory=threading.Lock)
+
+    def index_on(self, date: _dt.date) -> dict[str, list[Mapping[str, Any]]]:
+        """Rows visible on ``date``, by key. Cached; safe to call from many threads."""
+        if not self.dated:
+            date = _dt.date.min
+        idx = self._cache.get(date)
+        if idx is not None:
+            return idx
+        built: dict[str, list[Mapping[str, Any]]] = {}
+        for r in self.rows:
+            if self.dated:
+                vf, vu = r.get("valid_from"), r.get("valid_until")
+                if vf is not None and date < vf:
+                    continue
+                if vu is not None and date >= vu:
+                    continue
+            built.setdefault(r[self.key], []).append(r)
+        with self._lock:
+            if len(self._cache) > 64:
+                self._cache.clear()
+            self._cache[date] = built
+        return built
+
+
+class TableView:
+    """All tables of a regime as seen on one date."""
+
+    __slots__ = ("_idx", "_tables", "date")
+
+    def __init__(self, tables: Mapping[str, Table], date: _dt.date) -> None:
+        self._tables = tables
+        self.date = date
+        self._idx: dict[str, dict[str, list[Mapping[str, Any]]]] = {}
+
+    def index(self, name: str) -> dict[str, list[Mapping[str, Any]]]:
+        idx = self._idx.get(name)
+        if idx is None:
+            idx = self._idx[name] = self._tables[name].index_on(self.date)
+        return idx
+
+    def rows(self, name: str, key: Any, hierarchical: bool) -> list[Mapping[str, Any]]:
+        """Rows for ``key`` (exact, or the most specific ancestor key when hierarchical)."""
+        if not isinstance(key, str):
+            return []
+        idx = self.index(name)
+        if not hierarchical:
+            return idx.get(key, [])
+        for k in ancestors(key):
+            r = idx.get(k)
+            if r:
+                return r
+        return []
+
+
+# --------------------------------------------------------------------------- conditions
+
+
+@attrs.frozen
+class TrueCond:
+    pass
+
+
+@attrs.frozen
+class All:
+    children: tuple[Cond, ...]
+
+
+@attrs.frozen
+class Any_:
+    children: tuple[Cond, ...]
+
+
+@attrs.frozen
+class Not:
+    child: Cond
+
+
+@attrs.frozen
+class Leaf:
+    """``fact`` <op> ``value``. For in_table: ``value`` is the table name."""
+
+    path: str
+    op: str
+    value: Any
+    column: str | None = None
+    eq_value: Any = None
+    hierarchical: bool = False
+    pattern: re.Pattern[str] | None = attrs.field(default=None, eq=False)
+
+
+Cond = TrueCond | All | Any_ | Not | Leaf
+
+
+def paths_of(c: Cond) -> set[str]:
+    if isinstance(c, Leaf):
+        return {c.path}
+    if isinstance(c, All | Any_):
+        out: set[str] = set()
+        for ch in c.children:
+            out |= paths_of(ch)
+        return out
+    if isinstance(c, Not):
+        return paths_of(c.child)
+    return set()
+
+
+def tables_of(c: Cond) -> set[str]:
+    if isinstance(c, Leaf):
+        return {c.value} if c.op == "in_table" else set()
+    if isinstance(c, All | Any_):
+        out: set[str] = set()
+        for ch in c.children:
+            out |= tables_of(ch)
+        return out
+    if isinstance(c, Not):
+        return tables_of(c.child)
+    return set()
+
+
+def _is_num(v: Any) -> bool:
+    return isinstance(v, int | float) and not isinstance(v, bool)
+
+
+def eval_leaf(leaf: Leaf, v: Any, tables: TableView) -> bool:
+    """Reference semantics of a leaf (the Python backend compiles the same thing)."""
+    op = leaf.op
+    if op == "exists":
+        return (v is not None) == bool(leaf.value)
+    if op == "ne":
+        return v is None or v != leaf.value
+    if v is None:
+        return False
+    if op == "eq":
+        return bool(v == leaf.value)
+    if op == "in":
+        return v in leaf.value
+    if op == "contains":
+        return isinstance(v, list | tuple | frozenset) and leaf.value in v
+    if op == "intersects":
+        return isinstance(v, list | tuple | frozenset) and any(x in leaf.value for x in v)
+    if op in ("lt", "le", "gt", "ge"):
+        if not _is_num(v):
+            return False
+        return {
+            "lt": v < leaf.value,
+            "le": v <= leaf.value,
+            "gt": v > leaf.value,
+            "ge": v >= leaf.value,
+        }[op]
+    if op == "matches":
+        assert leaf.pattern is not None
+        return isinstance(v, str) and leaf.pattern.fullmatch(v) is not None
+    if op == "in_table":
+        keys = v if isinstance(v, list | tuple | frozenset) else (v,)
+        for k in keys:
+            rows = tables.rows(leaf.value, k, leaf.hierarchical)
+            if not rows:
+                continue
+            if leaf.column is None:
+                return True
+            if any(r.get(leaf.column) == leaf.eq_value for r in rows):
+                return True
+        return False
+    raise AssertionError(op)
+
+
+def eval_cond(c: Cond, frame: Mapping[str, Any], tables: TableView) -> bool:
+    """Reference (slow, obviously correct) evaluation of a condition tree."""
+    if isinstance(c, Leaf):
+        return eval_leaf(c, frame.get(c.path), tables)
+    if isinstance(c, All):
+        return all(eval_cond(ch, frame, tables) for ch in c.children)
+    if isinstance(c, Any_):
+        return any(eval_cond(ch, frame, tables) for ch in c.children)
+    if isinstance(c, Not):
+        return not eval_cond(c.child, frame, tables)
+    return True
+
+
+# --------------------------------------------------------------------------- rules
+
+
+@attrs.frozen
+class Effect:
+    kind: str
+    reason: str | None = None
+    authorisation: str | None = None
+    auth_kind: str | None = None
+    covers: tuple[str, ...] = ()
+    conditions: tuple[str, ...] = ()
+    fact: str | None = None
+
+
+@attrs.frozen
+class Rule:
+    id: str
+    regime: str
+    index: int
+    citation: str
+    condition: Cond
+    effect: Effect
+    message: str
+    effective_from: _dt.date | None = None
+    effective_until: _dt.date | None = None
+    for_each: str | None = None
+    policy: str | None = None
+    report: bool = False
+    tables: frozenset[str] = frozenset()
+    source: str = ""  # file:line
+
+    def in_force(self, date: _dt.date) -> bool:
+        if self.effective_from is not None and date < self.effective_from:
+            return False
+        return not (self.effective_until is not None and date >= self.effective_until)
+
+
+@attrs.frozen
+class Lookup:
+    name: str
+    table: str
+    key: str
+    hierarchical: bool
+
+
+@attrs.define(eq=False)
+class Regime:
+    """A loaded, validated regime: metadata, tables, lookups and rules."""
+
+    id: str
+    name: str
+    authority: str
+    version: str
+    references: tuple[str, ...]
+    effective_from: _dt.date | None
+    effective_until: _dt.date | None
+    code_pattern: re.Pattern[str] | None
+    applicability: Cond
+    tables: dict[str, Table]
+    lookups: tuple[Lookup, ...]
+    rules: tuple[Rule, ...]
+    sha256: str
+    held_licence_citation: str
+    origin: str  # where it was loaded from (path or entry point)
+    fact_types: dict[str, str]
+    plugin_facts: Callable[[Any, Any], Mapping[str, Any]] | None = None
+    folder: Any = None  # the Traversable it was read from
+    derive_strata: tuple[tuple[Rule, ...], ...] = ()
+    effect_rules: tuple[Rule, ...] = ()
+
+    def describe(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "name": self.name,
+            "authority": self.authority,
+            "version": self.version,
+            "rules": len(self.rules),
+            "tables": sorted(self.tables),
+            "origin": self.origin,
+            "sha256": self.sha256,
+        }
+
+
+def strata(rules: Sequence[Rule]) -> tuple[tuple[tuple[Rule, ...], ...], list[str]]:
+    """Order derive rules so each runs after every rule deriving a fact it reads.
+
+    Returns the strata and a list of problems (cycles).
+    """
+    derives = [r for r in rules if r.effect.kind == "derive"]
+    producers: dict[str, list[Rule]] = {}
+    for r in derives:
+        assert r.effect.fact is not None
+        producers.setdefault(r.effect.fact, []).append(r)
+    level: dict[str, int] = {}
+    visiting: set[str] = set()
+    problems: list[str] = []
+
+    def depth(r: Rule) -> int:
+        if r.id in level:
+            return level[r.id]
+        if r.id in visiting:
+            raise _Cycle(r)
+        visiting.add(r.id)
+        d = 0
+        for p in paths_of(r.condition):
+            if p.startswith("derived."):
+                for q in producers.get(p[len("derived.") :], []):
+                    d = max(d, depth(q) + 1)
+        visiting.discard(r.id)
+        level[r.id] = d
+        return d
+
+    for r in derives:
+        try:
+            depth(r)
+        except _Cycle as e:
+            problems.append(
+                f"{r.source}: rule {r.id!r}: derive rules form a cycle through {e.rule.id!r}"
+            )
+            return (), problems
+    n = max(level.values(), default=-1) + 1
+    out: list[list[Rule]] = [[] for _ in range(n)]
+    for r in derives:
+        out[level[r.id]].append(r)
+    return tuple(tuple(s) for s in out), problems
+
+
+class _Cycle(Exception):
+    def __init__(self, rule: Rule) -> None:
+        self.rule = rule

@@ -1,0 +1,252 @@
+"""The default backend: rules compiled once into closures, indexed by discriminating facts."""
+
+from __future__ import annotations
+
+import datetime as _dt
+import re
+import threading
+from collections import ChainMap
+from collections.abc import Callable, Mapping, MutableMapping, Sequence
+from typing import Any
+
+from ._ir import All, Any_, Cond, Leaf, Not, Regime, Rule, TableView, TrueCond, eval_leaf
+
+__all__ = ["Firing", "PythonBackend", "compile_cond"]
+
+Pred = Callable[[Mapping[str, Any], TableView], bool]
+Firing = tuple[Rule, int, int | None]  # rule, line index, party index (for_each rules)
+
+
+def _is_num(v: Any) -> bool:
+    return isinstance(v, int | float) and not isinstance(v, bool)
+
+
+def compile_cond(c: Cond) -> Pred:  # noqa: C901 - one small closure per operator
+    """Compile a condition tree into a closure with the semantics of ``_ir.eval_cond``."""
+    if isinstance(c, TrueCond):
+        return lambda f, t: True
+    if isinstance(c, Not):
+        inner = compile_cond(c.child)
+        return lambda f, t: not inner(f, t)
+    if isinstance(c, All):
+        parts = tuple(compile_cond(ch) for ch in c.children)
+        if len(parts) == 2:
+            a, b = parts
+            return lambda f, t: a(f, t) and b(f, t)
+        return lambda f, t: all(p(f, t) for p in parts)
+    if isinstance(c, Any_):
+        parts = tuple(compile_cond(ch) for ch in c.children)
+        return lambda f, t: any(p(f, t) for p in parts)
+    assert isinstance(c, Leaf)
+    p, op, v = c.path, c.op, c.value
+    if op == "eq":
+        return lambda f, t: f.get(p) == v
+    if op == "ne":
+        return lambda f, t: f.get(p) != v
+    if op == "in":
+        return lambda f, t: f.get(p) in v
+    if op == "exists":
+        if v:
+            return lambda f, t: f.get(p) is not None
+        return lambda f, t: f.get(p) is None
+    if op == "contains":
+        return lambda f, t: v in (f.get(p) or ())
+    if op == "intersects":
+        return lambda f, t: not v.isdisjoint(f.get(p) or ())
+    if op in ("lt", "le", "gt", "ge"):
+        cmp: Callable[[Any], bool] = {
+            "lt": lambda x: x < v,
+            "le": lambda x: x <= v,
+            "gt": lambda x: x > v,
+            "ge": lambda x: x >= v,
+        }[op]
+
+        def num(f: Mapping[str, Any], t: TableView) -> bool:
+            x = f.get(p)
+            return _is_num(x) and cmp(x)
+
+        return num
+    if op == "matches":
+        fm = c.pattern.fullmatch if c.pattern is not None else re.compile("").fullmatch
+
+        def match(f: Mapping[str, Any], t: TableView) -> bool:
+            x = f.get(p)
+            return isinstance(x, str) and fm(x) is not None
+
+        return match
+    leaf = c
+    return lambda f, t: eval_leaf(leaf, f.get(p), t)
+
+
+def _literal_prefix(pattern: str) -> str:
+    """The literal text every match of an anchored pattern starts with ('' if unsure)."""
+    if "|" in pattern:
+        return ""
+    out = []
+    i = 0
+    while i < len(pattern):
+        ch = pattern[i]
+        if ch == "\\" and i + 1 < len(pattern) and pattern[i + 1] in ".-":
+            out.append(pattern[i + 1])
+            i += 2
+            continue
+        if ch.isalnum() or ch in "-_":
+            out.append(ch)
+            i += 1
+            continue
+        break
+    if i < len(pattern) and pattern[i] in "?*{" and out:
+        out.pop()
+    return "".join(out)
+
+
+class _Index:
+    """Rules indexed by one discriminating leaf of their top-level conjunction."""
+
+    def __init__(self, rules: Sequence[Rule], preds: Mapping[int, Pred]) -> None:
+        self.eq: dict[str, dict[Any, list[tuple[Rule, Pred]]]] = {}
+        self.lst: dict[str, dict[Any, list[tuple[Rule, Pred]]]] = {}
+        self.prefix: dict[str, dict[str, list[tuple[Rule, Pred]]]] = {}
+        self.always: list[tuple[Rule, Pred]] = []
+        for r in rules:
+            entry = (r, preds[r.index])
+            key = self._key(r.condition)
+            if key is None:
+                self.always.append(entry)
+                continue
+            kind, path, values = key
+            target = {"eq": self.eq, "list": self.lst, "prefix": self.prefix}[kind]
+            bucket = target.setdefault(path, {})
+            for val in values:
+                bucket.setdefault(val, []).append(entry)
+        self.prefix_lengths = {
+            path: sorted({len(k) for k in b}) for path, b in self.prefix.items()
+        }
+
+    @staticmethod
+    def _key(c: Cond) -> tuple[str, str, list[Any]] | None:
+        leaves = [c] if isinstance(c, Leaf) else list(c.children) if isinstance(c, All) else []
+        best: tuple[int, tuple[str, str, list[Any]]] | None = None
+        for lf in leaves:
+            if not isinstance(lf, Leaf):
+                continue
+            cand: tuple[int, tuple[str, str, list[Any]]] | None = None
+            if lf.op == "eq" and isinstance(lf.value, str | int | float):
+                cand = (0 if lf.path == "line.code" else 2, ("eq", lf.path, [lf.value]))
+            elif lf.op == "in":
+                cand = (0 if lf.path == "line.code" else 2, ("eq", lf.path, sorted(lf.value, key=repr)))
+            elif lf.op == "matches" and lf.pattern is not None:
+                pre = _literal_prefix(lf.pattern.pattern)
+                if pre:
+                    cand = (1, ("prefix", lf.path, [pre]))
+            elif lf.op == "contains":
+                cand = (3, ("list", lf.path, [lf.value]))
+            elif lf.op == "intersects":
+                cand = (3, ("list", lf.path, sorted(lf.value, key=repr)))
+            if cand is not None and (best is None or cand[0] < best[0]):
+                best = cand
+        return best[1] if best else None
+
+    def candidates(self, f: Mapping[str, Any]) -> list[tuple[Rule, Pred]]:
+        out = list(self.always)
+        for path, bucket in self.eq.items():
+            hit = bucket.get(f.get(path))
+            if hit:
+                out.extend(hit)
+        for path, bucket in self.lst.items():
+            vals = f.get(path)
+            if vals:
+                seen: set[int] = set()
+                for v in vals:
+                    for e in bucket.get(v, ()):
+                        if e[0].index not in seen:
+                            seen.add(e[0].index)
+                            out.append(e)
+        for path, bucket in self.prefix.items():
+            s = f.get(path)
+            if isinstance(s, str):
+                for n in self.prefix_lengths[path]:
+                    if n > len(s):
+                        break
+                    hit = bucket.get(s[:n])
+                    if hit:
+                        out.extend(hit)
+        return out
+
+
+class _Prepared:
+    """A regime's in-force rules for one date: strata, per-line index, for_each rules."""
+
+    def __init__(self, regime: Regime, date: _dt.date, preds: Mapping[int, Pred]) -> None:
+        self.strata: list[tuple[list[tuple[Rule, Pred]], list[tuple[Rule, Pred]]]] = []
+        for layer in regime.derive_strata:
+            live = [r for r in layer if r.in_force(date)]
+            self.strata.append(
+                (
+                    [(r, preds[r.index]) for r in live if r.for_each is None],
+                    [(r, preds[r.index]) for r in live if r.for_each == "party"],
+                )
+            )
+        live = [r for r in regime.effect_rules if r.in_force(date)]
+        self.index = _Index([r for r in live if r.for_each is None], preds)
+        self.party_rules = [(r, preds[r.index]) for r in live if r.for_each == "party"]
+
+
+class PythonBackend:
+    """Pure-Python evaluation. Thread-safe: compiled state is read-only after preparation."""
+
+    name = "python"
+
+    def __init__(self) -> None:
+        self._preds: dict[int, dict[int, Pred]] = {}
+        self._prepared: dict[tuple[int, _dt.date], _Prepared] = {}
+        self._lock = threading.Lock()
+
+    def _prepare(self, regime: Regime, date: _dt.date) -> _Prepared:
+        key = (id(regime), date)
+        p = self._prepared.get(key)
+        if p is not None:
+            return p
+        with self._lock:
+            preds = self._preds.get(id(regime))
+            if preds is None:
+                preds = {r.index: compile_cond(r.condition) for r in regime.rules}
+                self._preds[id(regime)] = preds
+            p = _Prepared(regime, date, preds)
+            if len(self._prepared) > 256:
+                self._prepared.clear()
+            self._prepared[key] = p
+        return p
+
+    def fire(
+        self,
+        regime: Regime,
+        view: TableView,
+        frames: Sequence[MutableMapping[str, Any]],
+        parties: Sequence[Mapping[str, Any]],
+    ) -> list[Firing]:
+        """Run derive strata then effect rules; derived facts are written into ``frames``."""
+        prep = self._prepare(regime, view.date)
+        out: list[Firing] = []
+        for i, f in enumerate(frames):
+            pframes = [ChainMap(dict(p), f) for p in parties] if parties else []
+            for line_rules, party_rules in prep.strata:
+                new: list[str] = []
+                for r, pred in line_rules:
+                    if pred(f, view):
+                        new.append(f"derived.{r.effect.fact}")
+                for r, pred in party_rules:
+                    for pf in pframes:
+                        if pred(pf, view):
+                            new.append(f"derived.{r.effect.fact}")
+                            break
+                for name in new:
+                    f[name] = True
+            for r, pred in prep.index.candidates(f):
+                if pred(f, view):
+                    out.append((r, i, None))
+            for r, pred in prep.party_rules:
+                for j, pf in enumerate(pframes):
+                    if pred(pf, view):
+                        out.append((r, i, j))
+        return out

@@ -1,0 +1,544 @@
+"""Strict validation of the transaction contract (DESIGN.md section 3).
+
+Every problem is collected with its JSON path before anything is raised, so a caller fixes all
+of them in one go.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as _dt
+import io
+import json
+import math
+import re
+from collections.abc import Mapping
+from functools import cache
+from importlib import resources
+from typing import Any
+
+from ._errors import InvalidTransaction, Problem
+from ._model import Authorisation, Line, Party, Transaction
+
+__all__ = [
+    "ACTIVITIES",
+    "END_USES",
+    "KNOWLEDGE",
+    "PARTY_ROLES",
+    "PARTY_TYPES",
+    "RED_FLAGS",
+    "countries",
+    "currencies",
+    "loads_strict",
+    "parse_transaction",
+]
+
+MAX_LINES = 10_000
+MAX_PARTIES = 1_000
+MAX_LIST = 1_000
+MAX_TEXT = 10_000
+
+ACTIVITIES = frozenset(
+    {"export", "reexport", "transfer", "brokering", "technical_assistance", "transit"}
+)
+PARTY_ROLES = frozenset(
+    {"exporter", "consignee", "intermediate_consignee", "end_user", "purchaser", "broker"}
+)
+PARTY_TYPES = frozenset(
+    {
+        "government",
+        "military",
+        "police",
+        "security_service",
+        "intelligence",
+        "prison_authority",
+        "telecom_operator",
+        "internet_service_provider",
+        "commercial",
+        "academic",
+        "ngo",
+        "individual",
+        "unknown",
+    }
+)
+END_USES = frozenset(
+    {
+        "civil",
+        "military",
+        "military_end_use",
+        "wmd",
+        "law_enforcement",
+        "lawful_interception",
+        "mass_surveillance",
+        "internal_repression",
+        "critical_infrastructure",
+        "research",
+        "unknown",
+    }
+)
+KNOWLEDGE = frozenset(
+    {
+        "informed_wmd",
+        "aware_wmd",
+        "informed_military_end_use",
+        "informed_cyber_surveillance",
+        "aware_cyber_surveillance_misuse",
+        "us_is_informed",
+    }
+)
+AUTHORISATION_TYPES = frozenset({"individual", "global", "general", "exception"})
+
+# Red flags: a documented vocabulary. "kyc.*" paraphrase the know-your-customer indicators of
+# 15 CFR Part 732, Supp. 3; "cs.*" the cyber-surveillance due-diligence indicators of
+# Commission Recommendation (EU) 2024/2659. Meanings are in docs/index.md.
+RED_FLAGS = frozenset(
+    {
+        "kyc.reluctant_end_use",
+        "kyc.capability_mismatch",
+        "kyc.unusual_payment",
+        "kyc.little_business_background",
+        "kyc.unfamiliar_with_product",
+        "kyc.declines_installation_or_training",
+        "kyc.vague_delivery",
+        "kyc.freight_forwarder_as_destination",
+        "kyc.unusual_shipping_route",
+        "kyc.packaging_inconsistent",
+        "kyc.evasive_answers",
+        "kyc.name_similar_to_listed_party",
+        "cs.end_user_human_rights_record",
+        "cs.legal_framework_lacks_safeguards",
+        "cs.item_enables_mass_monitoring",
+        "cs.end_user_conceals_identity",
+        "cs.customisation_for_targeting",
+        "cs.deployment_against_journalists_or_activists",
+        "cs.no_oversight_of_end_user",
+    }
+)
+
+_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:/#-]{0,127}$")
+_REGIME_ID = re.compile(r"^[a-z][a-z0-9_]{0,31}$")
+_REGION = re.compile(r"^([A-Z]{2})-[A-Z0-9]{1,3}$")
+_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+_TX_KEYS = frozenset(
+    {
+        "id",
+        "date",
+        "export_from",
+        "destination",
+        "destination_region",
+        "transit",
+        "activity",
+        "parties",
+        "end_use",
+        "knowledge",
+        "lines",
+        "authorisations",
+    }
+)
+_PARTY_KEYS = frozenset({"role", "name", "country", "type", "address"})
+_LINE_KEYS = frozenset(
+    {
+        "id",
+        "description",
+        "quantity",
+        "value",
+        "currency",
+        "origin",
+        "us_content",
+        "classification",
+        "tags",
+    }
+)
+_AUTH_KEYS = frozenset(
+    {"regime", "id", "type", "lines", "destinations", "valid_from", "valid_until"}
+)
+_TAG = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
+
+
+def _read_codes(name: str) -> frozenset[str]:
+    text = resources.files("exportrules").joinpath("data", name).read_text("utf-8")
+    rows = csv.reader(io.StringIO(text))
+    out = set()
+    header_seen = False
+    for row in rows:
+        if not row or row[0].startswith("#"):
+            continue
+        if not header_seen:
+            header_seen = True
+            continue
+        out.add(row[0])
+    return frozenset(out)
+
+
+@cache
+def countries() -> frozenset[str]:
+    """ISO 3166-1 alpha-2 codes accepted in transactions (see data/countries.csv)."""
+    return _read_codes("countries.csv")
+
+
+@cache
+def currencies() -> frozenset[str]:
+    """ISO 4217 codes accepted in transactions (see data/currencies.csv)."""
+    return _read_codes("currencies.csv")
+
+
+def _reject_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a number JSON allows")
+
+
+def loads_strict(text: str | bytes) -> Any:
+    """Parse JSON, refusing NaN/Infinity and duplicate keys."""
+
+    def pairs(items: list[tuple[str, Any]]) -> dict[str, Any]:
+        d: dict[str, Any] = {}
+        for k, v in items:
+            if k in d:
+                raise InvalidTransaction([Problem("", f"duplicate key {k!r} in JSON object")])
+            d[k] = v
+        return d
+
+    try:
+        return json.loads(text, parse_constant=_reject_constant, object_pairs_hook=pairs)
+    except InvalidTransaction:
+        raise
+    except (ValueError, UnicodeDecodeError) as e:
+        raise InvalidTransaction([Problem("", f"not valid JSON: {e}")]) from None
+
+
+class _Checker:
+    def __init__(self) -> None:
+        self.problems: list[Problem] = []
+        self._countries = countries()
+
+    def add(self, path: str, msg: str) -> None:
+        self.problems.append(Problem(path, msg))
+
+    def obj(self, v: Any, path: str, keys: frozenset[str]) -> Mapping[str, Any] | None:
+        if not isinstance(v, Mapping):
+            self.add(path, f"must be an object, not {_tname(v)}")
+            return None
+        for k in v:
+            if not isinstance(k, str):
+                self.add(path, f"keys must be strings, not {_tname(k)}")
+            elif k not in keys:
+                self.add(_join(path, k), "unknown field")
+        return v
+
+    def text(self, v: Any, path: str, *, required: bool = True) -> str | None:
+        if v is None:
+            if required:
+                self.add(path, "is required")
+            return None
+        if not isinstance(v, str):
+            self.add(path, f"must be a string, not {_tname(v)}")
+            return None
+        if len(v) > MAX_TEXT:
+            self.add(path, f"is {len(v)} characters long; at most {MAX_TEXT} are allowed")
+            return None
+        if required and not v.strip():
+            self.add(path, "must not be empty")
+            return None
+        return v
+
+    def ident(self, v: Any, path: str) -> str | None:
+        s = self.text(v, path)
+        if s is not None and not _ID.match(s):
+            self.add(
+                path,
+                f"{s!r} is not a valid id (letters, digits and . _ : / # -, at most 128)",
+            )
+            return None
+        return s
+
+    def country(self, v: Any, path: str, *, required: bool = True) -> str | None:
+        s = self.text(v, path, required=required)
+        if s is None:
+            return None
+        if s not in self._countries:
+            if s.upper() in self._countries:
+                self.add(path, f"{s!r} must be upper case ({s.upper()!r})")
+            else:
+                self.add(path, f"{s!r} is not an ISO 3166-1 alpha-2 country code")
+            return None
+        return s
+
+    def vocab(self, v: Any, path: str, allowed: frozenset[str], what: str) -> str | None:
+        s = self.text(v, path)
+        if s is not None and s not in allowed:
+            self.add(path, f"{s!r} is not a known {what} (one of: {', '.join(sorted(allowed))})")
+            return None
+        return s
+
+    def array(self, v: Any, path: str, *, limit: int = MAX_LIST) -> list[Any]:
+        if v is None:
+            return []
+        if not isinstance(v, list | tuple):
+            self.add(path, f"must be an array, not {_tname(v)}")
+            return []
+        if len(v) > limit:
+            self.add(path, f"has {len(v)} entries; at most {limit} are allowed")
+            return []
+        return list(v)
+
+    def number(
+        self, v: Any, path: str, *, lo: float = 0.0, hi: float | None = None
+    ) -> int | float | None:
+        if v is None:
+            return None
+        if isinstance(v, bool) or not isinstance(v, int | float):
+            self.add(path, f"must be a number, not {_tname(v)}")
+            return None
+        if isinstance(v, float) and not math.isfinite(v):
+            self.add(path, "must be a finite number (NaN and infinity are not allowed)")
+            return None
+        if v < lo:
+            self.add(path, f"must be >= {lo:g}")
+            return None
+        if hi is not None and v > hi:
+            self.add(path, f"must be <= {hi:g}")
+            return None
+        return v
+
+    def date(self, v: Any, path: str) -> _dt.date | None:
+        if v is None:
+            return None
+        if not isinstance(v, str) or not _DATE.match(v):
+            self.add(path, f"must be a date in the form YYYY-MM-DD, not {v!r}")
+            return None
+        try:
+            return _dt.date.fromisoformat(v)
+        except ValueError:
+            self.add(path, f"{v!r} is not a calendar date")
+            return None
+
+
+def _tname(v: Any) -> str:
+    if v is None:
+        return "null"
+    return {
+        bool: "a boolean",
+        int: "a number",
+        float: "a number",
+        str: "a string",
+        list: "an array",
+        dict: "an object",
+    }.get(type(v), type(v).__name__)
+
+
+def _join(path: str, key: str | int) -> str:
+    if isinstance(key, int):
+        return f"{path}[{key}]"
+    return f"{path}.{key}" if path else key
+
+
+def parse_transaction(data: Any) -> Transaction:
+    """Validate ``data`` (a JSON-like mapping or a Transaction) and build a Transaction.
+
+    Raises:
+        InvalidTransaction: with every problem found and its JSON path.
+    """
+    if isinstance(data, Transaction):
+        return data
+    c = _Checker()
+    d = c.obj(data, "", _TX_KEYS)
+    if d is None:
+        raise InvalidTransaction(c.problems)
+
+    tx_id = c.ident(d["id"], "id") if "id" in d and d["id"] is not None else None
+    date = c.date(d.get("date"), "date")
+    export_from = c.country(d.get("export_from"), "export_from")
+    destination = c.country(d.get("destination"), "destination")
+    region = None
+    if d.get("destination_region") is not None:
+        region = c.text(d["destination_region"], "destination_region")
+        if region is not None:
+            m = _REGION.match(region)
+            if not m:
+                c.add("destination_region", f"{region!r} is not an ISO 3166-2 code like 'UA-43'")
+                region = None
+            elif destination is not None and m.group(1) != destination:
+                c.add(
+                    "destination_region",
+                    f"{region!r} is not a subdivision of the destination {destination!r}",
+                )
+                region = None
+    transit = [
+        c.country(x, _join("transit", i)) for i, x in enumerate(c.array(d.get("transit"), "transit"))
+    ]
+    activity = "export"
+    if d.get("activity") is not None:
+        activity = c.vocab(d["activity"], "activity", ACTIVITIES, "activity") or "export"
+
+    parties: list[Party] = []
+    for i, p in enumerate(c.array(d.get("parties"), "parties", limit=MAX_PARTIES)):
+        pp = _join("parties", i)
+        pd = c.obj(p, pp, _PARTY_KEYS)
+        if pd is None:
+            continue
+        role = c.vocab(pd.get("role"), _join(pp, "role"), PARTY_ROLES, "party role")
+        name = c.text(pd.get("name"), _join(pp, "name"))
+        country = c.country(pd.get("country"), _join(pp, "country"), required=False)
+        ptype = "unknown"
+        if pd.get("type") is not None:
+            ptype = c.vocab(pd["type"], _join(pp, "type"), PARTY_TYPES, "party type") or "unknown"
+        address = c.text(pd.get("address"), _join(pp, "address"), required=False)
+        if role is not None and name is not None:
+            parties.append(Party(role=role, name=name, country=country, type=ptype, address=address))
+
+    end_use = []
+    for i, x in enumerate(c.array(d.get("end_use"), "end_use")):
+        v = c.vocab(x, _join("end_use", i), END_USES, "end use")
+        if v is not None:
+            end_use.append(v)
+    knowledge = []
+    for i, x in enumerate(c.array(d.get("knowledge"), "knowledge")):
+        path = _join("knowledge", i)
+        s = c.text(x, path)
+        if s is None:
+            continue
+        if s.startswith("red_flag:"):
+            if s[len("red_flag:") :] not in RED_FLAGS:
+                c.add(path, f"{s!r} is not a documented red flag (see docs/index.md)")
+                continue
+        elif s not in KNOWLEDGE:
+            c.add(
+                path,
+                f"{s!r} is not a known knowledge flag (one of: {', '.join(sorted(KNOWLEDGE))},"
+                " or red_flag:<code>)",
+            )
+            continue
+        knowledge.append(s)
+
+    lines: list[Line] = []
+    raw_lines = d.get("lines")
+    if raw_lines is None:
+        c.add("lines", "is required (at least one line)")
+    else:
+        items = c.array(raw_lines, "lines", limit=MAX_LINES)
+        if isinstance(raw_lines, list) and not raw_lines:
+            c.add("lines", "must have at least one line")
+        seen: dict[str, int] = {}
+        for i, ln in enumerate(items):
+            line = _parse_line(c, ln, _join("lines", i))
+            if line is None:
+                continue
+            if line.id in seen:
+                c.add(_join(_join("lines", i), "id"), f"duplicate line id {line.id!r} (also lines[{seen[line.id]}])")
+                continue
+            seen[line.id] = i
+            lines.append(line)
+
+    auths: list[Authorisation] = []
+    for i, a in enumerate(c.array(d.get("authorisations"), "authorisations")):
+        ap = _join("authorisations", i)
+        ad = c.obj(a, ap, _AUTH_KEYS)
+        if ad is None:
+            continue
+        regime = c.text(ad.get("regime"), _join(ap, "regime"))
+        if regime is not None and not _REGIME_ID.match(regime):
+            c.add(_join(ap, "regime"), f"{regime!r} is not a regime id")
+            regime = None
+        aid = c.text(ad.get("id"), _join(ap, "id"))
+        atype = "individual"
+        if ad.get("type") is not None:
+            atype = c.vocab(ad["type"], _join(ap, "type"), AUTHORISATION_TYPES, "authorisation type") or "individual"
+        alines = [c.text(x, _join(_join(ap, "lines"), j)) for j, x in enumerate(c.array(ad.get("lines"), _join(ap, "lines")))]
+        adest = [c.country(x, _join(_join(ap, "destinations"), j)) for j, x in enumerate(c.array(ad.get("destinations"), _join(ap, "destinations")))]
+        vf = c.date(ad.get("valid_from"), _join(ap, "valid_from"))
+        vu = c.date(ad.get("valid_until"), _join(ap, "valid_until"))
+        if vf and vu and vu < vf:
+            c.add(_join(ap, "valid_until"), "is before valid_from")
+        if regime is not None and aid is not None:
+            auths.append(
+                Authorisation(
+                    regime=regime,
+                    id=aid,
+                    type=atype,
+                    lines=[x for x in alines if x is not None],
+                    destinations=[x for x in adest if x is not None],
+                    valid_from=vf,
+                    valid_until=vu,
+                )
+            )
+
+    if c.problems:
+        raise InvalidTransaction(c.problems)
+    assert export_from is not None and destination is not None
+    return Transaction(
+        id=tx_id,
+        date=date,
+        export_from=export_from,
+        destination=destination,
+        destination_region=region,
+        transit=[t for t in transit if t is not None],
+        activity=activity,
+        parties=parties,
+        end_use=end_use,
+        knowledge=knowledge,
+        lines=lines,
+        authorisations=auths,
+    )
+
+
+def _parse_line(c: _Checker, ln: Any, lp: str) -> Line | None:
+    ld = c.obj(ln, lp, _LINE_KEYS)
+    if ld is None:
+        return None
+    n0 = len(c.problems)
+    lid = c.ident(ld.get("id"), _join(lp, "id"))
+    desc = c.text(ld.get("description"), _join(lp, "description"), required=False)
+    qty = c.number(ld.get("quantity"), _join(lp, "quantity"))
+    value = c.number(ld.get("value"), _join(lp, "value"))
+    currency = None
+    if ld.get("currency") is not None:
+        currency = c.text(ld["currency"], _join(lp, "currency"))
+        if currency is not None and currency not in currencies():
+            c.add(_join(lp, "currency"), f"{currency!r} is not an ISO 4217 currency code")
+    if value is not None and ld.get("currency") is None:
+        c.add(_join(lp, "currency"), "is required when value is given")
+    origin = c.country(ld.get("origin"), _join(lp, "origin"), required=False)
+    usc = c.number(ld.get("us_content"), _join(lp, "us_content"), lo=0.0, hi=1.0)
+    classification: dict[str, str | None] = {}
+    cl = ld.get("classification")
+    if cl is not None:
+        cp = _join(lp, "classification")
+        if not isinstance(cl, Mapping):
+            c.add(cp, f"must be an object, not {_tname(cl)}")
+        else:
+            for k, v in cl.items():
+                kp = _join(cp, str(k))
+                if not isinstance(k, str) or not _REGIME_ID.match(k):
+                    c.add(kp, f"{k!r} is not a regime id")
+                    continue
+                if v is None:
+                    classification[k] = None
+                    continue
+                s = c.text(v, kp)
+                if s is not None:
+                    if s != s.strip() or not s:
+                        c.add(kp, f"{s!r} has surrounding white space")
+                    else:
+                        classification[k] = s
+    tags = []
+    for j, t in enumerate(c.array(ld.get("tags"), _join(lp, "tags"))):
+        tp = _join(_join(lp, "tags"), j)
+        s = c.text(t, tp)
+        if s is not None:
+            if not _TAG.match(s):
+                c.add(tp, f"{s!r} is not a tag (lower-case letters, digits and _)")
+            else:
+                tags.append(s)
+    if len(c.problems) != n0 or lid is None:
+        return None
+    return Line(
+        id=lid,
+        description=desc,
+        quantity=qty,
+        value=value,
+        currency=currency,
+        origin=origin,
+        us_content=usc,
+        classification=classification,
+        tags=tags,
+    )
