@@ -80,7 +80,7 @@ def load_cases(source: Any, label: str | None = None) -> list[Case]:
         except tomllib.TOMLDecodeError as e:
             problems.append(f"{where}: {e}")
             continue
-        headers = [m.start() for m in re.finditer(r"^\s*\[\[case\]\]", text, re.M)]
+        headers = [m.start() for m in re.finditer(r"^[ \t]*\[\[case\]\]", text, re.M)]
         for i, c in enumerate(doc.get("case", [])):
             line = text.count("\n", 0, headers[i]) + 1 if i < len(headers) else 1
             cw = f"{where}:{line}"

@@ -96,8 +96,8 @@ _CITATION = re.compile(
 )
 _TEMPLATE = re.compile(r"\{([a-z_][a-z0-9_.]*)\}")
 _COLUMN_TYPES = ("str", "list", "number", "bool")
-_LOOKUP_HDR = r"^\s*\[\[lookup\]\]"
-_RULE_HDR = r"^\s*\[\[rule\]\]"
+_LOOKUP_HDR = r"^[ \t]*\[\[lookup\]\]"
+_RULE_HDR = r"^[ \t]*\[\[rule\]\]"
 
 _REGIME_KEYS = {
     "id",
@@ -536,7 +536,7 @@ def load_regime(source: Any, *, label: str | None = None) -> Regime:
     where = f"{label}/regime.toml"
     for k in meta:
         if k not in _REGIME_KEYS:
-            ln = _line_of(meta_text, r"^\s*" + re.escape(k) + r"\b")
+            ln = _line_of(meta_text, r"^[ \t]*" + re.escape(k) + r"\b")
             ctx.err(f"{where}:{ln}", f"unknown key {k!r}")
     rid = meta.get("id")
     if not isinstance(rid, str) or not _ID.match(rid):

@@ -420,14 +420,18 @@ def parse_transaction(data: Any) -> Transaction:
             c.add("lines", "must have at least one line")
         seen: dict[str, int] = {}
         for i, ln in enumerate(items):
+            raw_id = ln.get("id") if isinstance(ln, Mapping) else None
+            if isinstance(raw_id, str):
+                if raw_id in seen:
+                    c.add(
+                        _join(_join("lines", i), "id"),
+                        f"duplicate line id {raw_id!r} (also lines[{seen[raw_id]}])",
+                    )
+                    continue
+                seen[raw_id] = i
             line = _parse_line(c, ln, _join("lines", i))
-            if line is None:
-                continue
-            if line.id in seen:
-                c.add(_join(_join("lines", i), "id"), f"duplicate line id {line.id!r} (also lines[{seen[line.id]}])")
-                continue
-            seen[line.id] = i
-            lines.append(line)
+            if line is not None:
+                lines.append(line)
 
     auths: list[Authorisation] = []
     for i, a in enumerate(c.array(d.get("authorisations"), "authorisations")):

@@ -1,0 +1,169 @@
+"""Normalisation data: transliteration, spelling variants, legal-form and stop words.
+
+These are tables, not logic: extend them to widen what the matcher treats as the same name.
+Every key is written in the form the normaliser produces (lower case ASCII after
+transliteration and diacritic removal, punctuation stripped).
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "CYRILLIC",
+    "LEGAL_FORMS",
+    "LEGAL_PHRASES",
+    "LETTERS",
+    "PARTICLE_PREFIXES",
+    "STOP_WORDS",
+    "VARIANTS",
+]
+
+# Cyrillic -> Latin, one letter at a time (a simplified BGN/PCGN-style romanisation with the
+# Ukrainian and Belarusian letters); sanctions lists romanise Russian names this way.
+CYRILLIC: dict[str, str] = {
+    "а": "a", "б": "b", "в": "v", "г": "g", "д": "d", "е": "e", "ё": "e", "ж": "zh",
+    "з": "z", "и": "i", "й": "y", "к": "k", "л": "l", "м": "m", "н": "n", "о": "o",
+    "п": "p", "р": "r", "с": "s", "т": "t", "у": "u", "ф": "f", "х": "kh", "ц": "ts",
+    "ч": "ch", "ш": "sh", "щ": "shch", "ъ": "", "ы": "y", "ь": "", "э": "e", "ю": "yu",
+    "я": "ya", "і": "i", "ї": "yi", "є": "ye", "ґ": "g", "ў": "u",
+}  # fmt: skip
+
+# Latin letters that Unicode decomposition does not reduce to ASCII.
+LETTERS: dict[str, str] = {
+    "ß": "ss", "æ": "ae", "œ": "oe", "ø": "o", "ł": "l", "đ": "d", "ð": "d", "þ": "th",
+    "ı": "i", "ħ": "h", "ŀ": "l", "ŧ": "t", "ſ": "s",
+}  # fmt: skip
+
+# Words that name a legal form rather than the party; dropped before matching.
+LEGAL_FORMS: frozenset[str] = frozenset(
+    """
+    co coltd company companies corp corporation inc incorporated ltd limited llc llp lp plc pllc
+    gmbh mbh ag kg ohg ug kgaa ev sa sas sarl srl spa sl slu sro as ab oy oyj aps bv nv pte pvt
+    pty fze fzco fzc fzllc fzs dmcc est ooo oao zao pao ojsc cjsc jsc pjsc tov ao llp sdn bhd
+    tbk pt cv sti tic san ve kft zrt nyrt doo dd ad ead eood spzoo sp zoo sa de rl cia ltda
+    """.split()
+)
+
+# Multi-word legal forms, dropped as a whole phrase (their words alone may be meaningful).
+LEGAL_PHRASES: tuple[tuple[str, ...], ...] = (
+    ("public", "joint", "stock"),
+    ("open", "joint", "stock"),
+    ("closed", "joint", "stock"),
+    ("joint", "stock"),
+    ("limited", "liability"),
+    ("youxian", "gongsi"),
+    ("youxian", "zeren", "gongsi"),
+    ("gufen", "youxian", "gongsi"),
+    ("sanayi", "ve", "ticaret"),
+    ("obshchestvo", "s", "ogranichennoy", "otvetstvennostyu"),
+    ("aktsionernoe", "obshchestvo"),
+    ("aktsionernoye", "obshchestvo"),
+)
+
+# Words carrying no identifying weight: articles, prepositions and Arabic/Romance particles.
+STOP_WORDS: frozenset[str] = frozenset(
+    """
+    the of and for a an de del della der den des di du da dos das la le les van von vom zu y e
+    et und al el ul il at
+    """.split()
+)
+
+# Arabic definite-article prefixes written joined with a hyphen ("al-Qaida", "ash-Shabaab").
+PARTICLE_PREFIXES: tuple[str, ...] = (
+    "al", "el", "ul", "ad", "ar", "as", "at", "az", "an", "ash", "ath", "adh", "ad",
+)  # fmt: skip
+
+# Spelling variants of one name -> the spelling the index uses. Covers the common romanisation
+# variants of Arabic given names, Cyrillic endings and Wade-Giles -> pinyin syllables.
+_GROUPS: dict[str, str] = {
+    # Arabic given names and name elements
+    "muhammad": "mohammed mohammad mohamed mohamad muhammed mohammud muhamad mohd muhamed "
+    "mohamud mouhamed mouhammad mohummad mehmet mahomed muhammet",
+    "ahmad": "ahmed ahmet akhmed achmed ahmat",
+    "mahmud": "mahmoud mahmood mehmood mahmut",
+    "yusuf": "youssef yousef yusef yousuf yussuf yosef yousif youcef yousof",
+    "husayn": "hussein husein hussain husain hossein hussien houssein husseyn",
+    "hasan": "hassan hasen hasaan hassen",
+    "abd": "abdul abdel abdal abdol abdoul abdu abdoulaye",
+    "abu": "abou abo",
+    "bin": "ben ibn bn",
+    "umar": "omar omer umer",
+    "uthman": "othman osman usman othmane",
+    "khalid": "khaled khaleed",
+    "said": "saeed saied sayed sayyid saiid",
+    "rahman": "rehman rahmane rahaman",
+    "rahim": "raheem rehim",
+    "ali": "aly",
+    "aziz": "azeez",
+    "abdallah": "abdullah abdulla abdalla abdollah",
+    "qasim": "kasim qassem qasem kassem kassim",
+    "jafar": "jaafar jafer",
+    "mustafa": "mostafa moustafa mustapha mostapha",
+    "ibrahim": "ebrahim ibraheem ibragim",
+    "ismail": "ismael esmail",
+    "yahya": "yahia yehia yahyah",
+    "zakariya": "zakaria zakariyya zakariah",
+    "muhsin": "mohsen mohsin",
+    "nasir": "nasser naser nasr nassir",
+    "qadir": "kadir qader kader",
+    "faruq": "farouk farooq faruk",
+    "salih": "saleh salah",
+    "sulayman": "suleiman sulaiman soliman suleyman sleiman",
+    "tahir": "taher tahir",
+    "zayd": "zaid zeid",
+    "shaykh": "sheikh shaikh sheik shaykh",
+    # Russian / Cyrillic romanisation
+    "aleksandr": "alexander aleksander alexandr oleksandr",
+    "aleksey": "alexei aleksei alexey oleksiy",
+    "sergey": "sergei serhiy",
+    "yuriy": "yuri yury yuriy iurii",
+    "dmitriy": "dmitri dmitry dmytro",
+    "evgeniy": "yevgeny evgeny yevgeniy evgenii",
+    "nikolay": "nikolai mykola",
+    "andrey": "andrei andriy",
+    "vladimir": "volodymyr",
+    "mikhail": "mikhael mykhailo",
+    "pavel": "pavlo",
+    "petr": "pyotr petro",
+    "ilya": "illia ilia",
+    "tatyana": "tatiana tetiana",
+    "yelena": "elena olena",
+    # Wade-Giles and older romanisations -> pinyin
+    "xin": "hsin",
+    "xi": "hsi",
+    "xiao": "hsiao",
+    "xiong": "hsiung",
+    "xu": "hsu",
+    "xie": "hsieh",
+    "xing": "hsing",
+    "xue": "hsueh",
+    "xian": "hsien",
+    "xiang": "hsiang",
+    "zhong": "chung",
+    "jiang": "chiang",
+    "guo": "kuo",
+    "guang": "kuang",
+    "gong": "kung",
+    "dong": "tung",
+    "deng": "teng",
+    "cai": "tsai",
+    "cao": "tsao",
+    "cui": "tsui",
+    "zou": "tsou",
+    "zi": "tzu",
+    "si": "ssu szu",
+    "shi": "shih",
+    "zhi": "chih",
+    "ri": "jih",
+    "ren": "jen",
+    "rong": "jung",
+    "zhou": "chou",
+    "zhao": "chao",
+    "beijing": "peking",
+    "tianjin": "tientsin",
+    "nanjing": "nanking",
+    "qinghua": "tsinghua",
+    "qingdao": "tsingtao",
+    "guangzhou": "canton",
+}
+
+VARIANTS: dict[str, str] = {v: k for k, vs in _GROUPS.items() for v in vs.split()}

@@ -1,0 +1,133 @@
+"""Transaction validation: every problem reported at once, each with its JSON path."""
+
+from __future__ import annotations
+
+import json
+import math
+from typing import Any
+
+import pytest
+
+from exportrules import InvalidTransaction, Transaction
+
+
+def _tx(**over: Any) -> dict[str, Any]:
+    base: dict[str, Any] = {
+        "id": "T-1",
+        "date": "2026-11-27",
+        "export_from": "DE",
+        "destination": "CN",
+        "lines": [{"id": "1", "classification": {"eu": "5A001.j"}}],
+    }
+    base.update(over)
+    return base
+
+
+def _paths(data: Any) -> dict[str, str]:
+    with pytest.raises(InvalidTransaction) as ei:
+        Transaction.from_dict(data)
+    return {p.path: p.message for p in ei.value.problems}
+
+
+def test_minimal_transaction_is_valid() -> None:
+    t = Transaction.from_dict(_tx())
+    assert t.export_from == "DE" and t.activity == "export" and t.lines[0].id == "1"
+
+
+def test_all_problems_are_reported_at_once_with_paths() -> None:
+    bad = _tx(
+        export_from="de",
+        destination="ZZ",
+        activity="smuggling",
+        lines=[
+            {"id": "1", "quantity": -1},
+            {"id": "1"},
+            {"id": "2", "value": 10},
+            {"id": "3", "us_content": 1.5},
+        ],
+        parties=[{"role": "end_user", "name": "X", "type": "spy"}],
+        extra=True,
+    )
+    p = _paths(bad)
+    assert "must be upper case" in p["export_from"]
+    assert "not an ISO 3166-1" in p["destination"]
+    assert "activity" in p
+    assert p["lines[0].quantity"] == "must be >= 0"
+    assert "duplicate line id" in p["lines[1].id"]
+    assert "lines[3].us_content" in p
+    assert "lines[2].currency" in p
+    assert "parties[0].type" in p
+    assert p["extra"] == "unknown field"
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "path"),
+    [
+        ("date", "2026-02-30", "date"),
+        ("date", "27.11.2026", "date"),
+        ("date", 20261127, "date"),
+        ("transit", ["AE", "XX"], "transit[1]"),
+        ("end_use", ["peaceful"], "end_use[0]"),
+        ("knowledge", ["red_flag:made_up"], "knowledge[0]"),
+        ("knowledge", ["knows_everything"], "knowledge[0]"),
+        ("destination_region", "RU-MOW", "destination_region"),
+        ("lines", [], "lines"),
+        ("lines", "1", "lines"),
+        ("parties", [{"role": "end_user"}], "parties[0].name"),
+        ("authorisations", [{"regime": "eu", "id": "L", "valid_from": "2026-01-01", "valid_until": "2025-01-01"}], "authorisations[0].valid_until"),
+        ("authorisations", [{"regime": "EU", "id": "L"}], "authorisations[0].regime"),
+    ],
+)
+def test_single_problem_has_its_path(field: str, value: Any, path: str) -> None:
+    assert path in _paths(_tx(**{field: value}))
+
+
+@pytest.mark.parametrize("bad", [math.nan, math.inf, -math.inf])
+def test_nan_and_inf_rejected(bad: float) -> None:
+    p = _paths(_tx(lines=[{"id": "1", "value": bad, "currency": "EUR"}]))
+    assert "finite" in p["lines[0].value"]
+
+
+def test_nan_in_json_text_rejected() -> None:
+    text = json.dumps(_tx()).replace('"id": "1"', '"id": "1", "quantity": NaN')
+    with pytest.raises(InvalidTransaction):
+        Transaction.from_json(text)
+
+
+def test_duplicate_json_keys_rejected() -> None:
+    with pytest.raises(InvalidTransaction, match="duplicate key"):
+        Transaction.from_json('{"export_from": "DE", "export_from": "FR"}')
+
+
+def test_booleans_are_not_numbers() -> None:
+    assert "lines[0].quantity" in _paths(_tx(lines=[{"id": "1", "quantity": True}]))
+
+
+def test_unknown_currency_and_lowercase_classification_key() -> None:
+    p = _paths(_tx(lines=[{"id": "1", "value": 5, "currency": "EURO", "classification": {"EU": "x"}}]))
+    assert "lines[0].currency" in p and "lines[0].classification.EU" in p
+
+
+def test_size_limits_have_clear_messages() -> None:
+    p = _paths(_tx(lines=[{"id": str(i)} for i in range(10_001)]))
+    assert "at most 10000" in p["lines"]
+    p = _paths(_tx(lines=[{"id": "1", "description": "x" * 10_001}]))
+    assert "at most 10000" in p["lines[0].description"]
+
+
+def test_not_an_object() -> None:
+    assert "" in _paths([1, 2])
+
+
+def test_region_must_belong_to_destination() -> None:
+    t = Transaction.from_dict(_tx(destination="UA", destination_region="UA-43"))
+    assert t.destination_region == "UA-43"
+    assert "destination_region" in _paths(_tx(destination="RU", destination_region="UA-43"))
+
+
+def test_error_message_lists_problems() -> None:
+    with pytest.raises(InvalidTransaction) as ei:
+        Transaction.from_dict(_tx(export_from=None, destination=None))
+    s = str(ei.value)
+    assert "2 problems" in s and "export_from: is required" in s
+    assert ei.value.to_dict()["error"] == "invalid_transaction"
