@@ -384,11 +384,11 @@ class Engine:
                     AuthorisationUse(
                         regime=u["regime"],
                         id=u["id"],
-                        kind=u["kind"],
+                        kind=min(u["kind"]),
                         lines=sorted(u["lines"]),
                         covers=sorted(u["covers"]),
-                        citation=u["citation"],
-                        conditions=u["conditions"],
+                        citation="; ".join(sorted(u["citation"])),
+                        conditions=sorted(u["conditions"]),
                     )
                     for u in auth_uses.values()
                 ),
@@ -677,13 +677,17 @@ class Engine:
                     {
                         "regime": rid,
                         "id": e.authorisation,
-                        "kind": e.auth_kind,
+                        "kind": set(),
                         "lines": set(),
                         "covers": set(),
-                        "citation": r_or_none.citation,
-                        "conditions": list(e.conditions),
+                        "citation": set(),
+                        "conditions": [],
                     },
                 )
+                # several rules may grant the same authorisation: merge, independent of order
+                u["kind"].add(e.auth_kind)
+                u["citation"].add(r_or_none.citation)
+                u["conditions"].extend(c for c in e.conditions if c not in u["conditions"])
             else:
                 key = (rid, a.id)
                 u = auth_uses.setdefault(
@@ -691,10 +695,10 @@ class Engine:
                     {
                         "regime": rid,
                         "id": a.id,
-                        "kind": a.type,
+                        "kind": {a.type},
                         "lines": set(),
                         "covers": set(),
-                        "citation": regime.held_licence_citation,
+                        "citation": {regime.held_licence_citation},
                         "conditions": [
                             "Comply with the terms and conditions stated in the licence."
                         ],

@@ -73,7 +73,8 @@ class ListEntry:
 class RestrictedList:
     """A restricted-party list with its provenance: source, as-of date and whether it is verified.
 
-    ``verified`` is true only when the list was produced by an importer in this repository from
+    Entries usually carry the list's own id; a consolidated list (the US CSL) keeps each entry
+    under the id of the list it comes from. ``verified`` is true only when the list was produced by an importer in this repository from
     the official publication; ``coverage`` says what the list holds and what it leaves out.
     """
 
@@ -87,13 +88,13 @@ class RestrictedList:
 
     def __attrs_post_init__(self) -> None:
         _dt.date.fromisoformat(self.as_of)  # raises ValueError on a malformed date
-        seen: set[str] = set()
+        # a consolidated list (the CSL) holds entries of several lists, each under its own id
+        seen: set[tuple[str, str]] = set()
         for e in self.entries:
-            if e.list_id != self.id:
-                raise ValueError(f"entry {e.entry_id!r} belongs to {e.list_id!r}, not {self.id!r}")
-            if e.entry_id in seen:
+            key = (e.list_id, e.entry_id)
+            if key in seen:
                 raise ValueError(f"list {self.id!r}: duplicate entry id {e.entry_id!r}")
-            seen.add(e.entry_id)
+            seen.add(key)
 
     def version(self) -> dict[str, object]:
         """Identity of this list version, as shown in decisions and by ``exportrules lists``."""

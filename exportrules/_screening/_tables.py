@@ -106,7 +106,7 @@ _GROUPS: dict[str, str] = {
     "nasir": "nasser naser nasr nassir",
     "qadir": "kadir qader kader",
     "faruq": "farouk farooq faruk",
-    "salih": "saleh salah",
+    "salih": "saleh",
     "sulayman": "suleiman sulaiman soliman suleyman sleiman",
     "tahir": "taher tahir",
     "zayd": "zaid zeid",

@@ -1,0 +1,48 @@
+"""Restricted-party screening: list importers, a fuzzy name index with explained scores.
+
+Private package; the engine uses ``Screener.default()`` and the CLI calls ``cli``. See
+docs/screening.md for the score, the thresholds and the bundled lists.
+"""
+
+from ._importers import (
+    CSL_SOURCES,
+    load_bis_json,
+    load_csl_csv,
+    load_csl_json,
+    load_ecfr_entity_list,
+    load_ftm_jsonl,
+    load_un_xml,
+)
+from ._model import ClearedMatch, ListEntry, Match, RestrictedList
+from ._normalise import normalise, normalise_tokens, phonetic_key
+from ._screener import (
+    DEFAULT_MATCH_THRESHOLD,
+    DEFAULT_REVIEW_THRESHOLD,
+    DeltaResult,
+    Screener,
+)
+from ._store import dump_list, load_bundled, load_list
+
+__all__ = [
+    "CSL_SOURCES",
+    "DEFAULT_MATCH_THRESHOLD",
+    "DEFAULT_REVIEW_THRESHOLD",
+    "ClearedMatch",
+    "DeltaResult",
+    "ListEntry",
+    "Match",
+    "RestrictedList",
+    "Screener",
+    "dump_list",
+    "load_bis_json",
+    "load_bundled",
+    "load_csl_csv",
+    "load_csl_json",
+    "load_ecfr_entity_list",
+    "load_ftm_jsonl",
+    "load_list",
+    "load_un_xml",
+    "normalise",
+    "normalise_tokens",
+    "phonetic_key",
+]

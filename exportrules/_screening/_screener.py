@@ -1,0 +1,306 @@
+"""The screener: lists + index + thresholds + cleared matches + a bounded, thread-safe cache."""
+
+from __future__ import annotations
+
+import datetime as _dt
+import threading
+from collections import OrderedDict
+from collections.abc import Iterable, Sequence
+
+import attrs
+
+from ._index import NameIndex
+from ._model import ClearedMatch, ListEntry, Match, RestrictedList
+from ._normalise import normalise, normalise_tokens
+
+__all__ = [
+    "DEFAULT_MATCH_THRESHOLD",
+    "DEFAULT_REVIEW_THRESHOLD",
+    "DeltaResult",
+    "Screener",
+]
+
+DEFAULT_MATCH_THRESHOLD = 0.88
+DEFAULT_REVIEW_THRESHOLD = 0.75
+_CACHE_SIZE = 8192
+_CANDIDATES = 64
+_QUALITY_FACTOR = {"primary": 1.0, "good": 1.0, "low": 0.95, "weak": 0.9}
+_COUNTRY_AGREES = 0.02
+_COUNTRY_DIFFERS = -0.05
+
+
+@attrs.frozen
+class DeltaResult:
+    """A party whose screening result differs between two list versions."""
+
+    name: str
+    country: str | None
+    old: tuple[Match, ...]
+    new: tuple[Match, ...]
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "name": self.name,
+            "country": self.country,
+            "old": [m.to_dict() for m in self.old],
+            "new": [m.to_dict() for m in self.new],
+        }
+
+
+def _signature(ms: Iterable[Match]) -> frozenset[tuple[str, str, str]]:
+    return frozenset((m.list_id, m.entry_id, m.level) for m in ms)
+
+
+def _quality_word(q: str) -> str:
+    return {"primary": "primary name", "good": "alias", "low": "low-quality alias",
+            "weak": "weak alias"}[q]
+
+
+class Screener:
+    """Screens names against restricted-party lists.
+
+    Args:
+        lists: the lists to screen against.
+        match_threshold: a hit at or above this score is a ``match``.
+        review_threshold: a hit at or above this score (and below the match threshold) is a
+            ``review`` (a potential match a person must look at).
+        cleared: false positives cleared by a person; each suppresses one (party, entry) hit
+            until its expiry date.
+
+    ``screen`` is thread-safe. Results are cached per (normalised name, country, lists, date)
+    in a bounded LRU cache; the cache belongs to this screener and so to its list versions.
+    """
+
+    def __init__(
+        self,
+        lists: Sequence[RestrictedList],
+        *,
+        match_threshold: float = DEFAULT_MATCH_THRESHOLD,
+        review_threshold: float = DEFAULT_REVIEW_THRESHOLD,
+        cleared: Sequence[ClearedMatch] = (),
+    ) -> None:
+        if not 0.0 < review_threshold <= match_threshold <= 1.0:
+            raise ValueError(
+                "thresholds must satisfy 0 < review_threshold <= match_threshold <= 1, got "
+                f"review {review_threshold}, match {match_threshold}"
+            )
+        ids = [rl.id for rl in lists]
+        if len(set(ids)) != len(ids):
+            raise ValueError(f"duplicate list ids: {sorted(ids)}")
+        self.match_threshold = float(match_threshold)
+        self.review_threshold = float(review_threshold)
+        self._lists = tuple(lists)
+        self._index = NameIndex(self._lists)
+        self._cleared: dict[tuple[str, str, str], list[ClearedMatch]] = {}
+        for c in cleared:
+            self._cleared.setdefault((normalise(c.party_name), c.list_id, c.entry_id), []).append(c)
+        self._version_key = tuple((rl.id, rl.as_of, len(rl.entries)) for rl in self._lists)
+        self._cache: OrderedDict[tuple[object, ...], tuple[Match, ...]] = OrderedDict()
+        self._lock = threading.Lock()
+        self._list_ids = frozenset(
+            {rl.id for rl in self._lists} | {e.list_id for rl in self._lists for e in rl.entries}
+        )
+
+    # ------------------------------------------------------------------ construction
+
+    _default: Screener | None = None
+    _default_lock = threading.Lock()
+
+    @classmethod
+    def default(cls) -> Screener:
+        """The bundled lists (UN, Entity List, MEU, DPL), loaded on first use, once per process."""
+        if cls._default is None:
+            with cls._default_lock:
+                if cls._default is None:
+                    from ._store import load_bundled
+
+                    cls._default = cls(load_bundled())
+        return cls._default
+
+    def with_options(
+        self,
+        *,
+        match_threshold: float | None = None,
+        review_threshold: float | None = None,
+        cleared: Sequence[ClearedMatch] | None = None,
+    ) -> Screener:
+        """A screener over the same lists with other thresholds or cleared matches."""
+        return Screener(
+            self._lists,
+            match_threshold=self.match_threshold if match_threshold is None else match_threshold,
+            review_threshold=(
+                self.review_threshold if review_threshold is None else review_threshold
+            ),
+            cleared=cleared if cleared is not None else [c for cs in self._cleared.values()
+                                                         for c in cs],
+        )
+
+    # ------------------------------------------------------------------ queries
+
+    @property
+    def lists(self) -> tuple[RestrictedList, ...]:
+        return self._lists
+
+    def list_versions(self) -> list[dict[str, object]]:
+        """id, name, source, as_of, verified, entries (and coverage) of every list."""
+        return [rl.version() for rl in self._lists]
+
+    def screen(
+        self,
+        name: str,
+        country: str | None = None,
+        *,
+        lists: Sequence[str] | None = None,
+        as_of: _dt.date | None = None,
+    ) -> list[Match]:
+        """Hits for ``name``: the best-scoring name of each entry, sorted by score, best first.
+
+        Args:
+            name: the party name as written in the transaction.
+            country: the party's ISO alpha-2 country, a qualifier of the score.
+            lists: only these list ids (default: every list).
+            as_of: the screening date, for cleared-match expiry and time-limited listings
+                (default: today).
+
+        Raises:
+            ValueError: ``lists`` names a list this screener does not hold (screening against
+                nothing would silently clear the party).
+        """
+        day = as_of or _dt.date.today()
+        sel: frozenset[str] | None = None
+        if lists is not None:
+            unknown = sorted(set(lists) - self._list_ids)
+            if unknown:
+                raise ValueError(f"unknown list id(s): {', '.join(unknown)}")
+            sel = frozenset(lists)
+        qtoks = normalise_tokens(name)
+        key = (qtoks, country, sel, day, self._version_key)
+        with self._lock:
+            hit = self._cache.get(key)
+            if hit is not None:
+                self._cache.move_to_end(key)
+        if hit is None:
+            hit = self._compute(qtoks, country, sel, day)
+            with self._lock:
+                self._cache[key] = hit
+                if len(self._cache) > _CACHE_SIZE:
+                    self._cache.popitem(last=False)
+        if not self._cleared or not hit:
+            return list(hit)
+        norm = " ".join(qtoks)
+        out = []
+        for m in hit:
+            cs = self._cleared.get((norm, m.list_id, m.entry_id))
+            if cs and any(c.active_on(day) for c in cs):
+                continue
+            out.append(m)
+        return out
+
+    def _compute(
+        self, qtoks: tuple[str, ...], country: str | None, sel: frozenset[str] | None,
+        day: _dt.date,
+    ) -> tuple[Match, ...]:
+        if not qtoks:
+            return ()
+        idx = self._index
+        floor = self.review_threshold - _COUNTRY_AGREES
+        nids, sims = idx.candidates(qtoks, floor, _CANDIDATES if sel is None else 4 * _CANDIDATES)
+        best: dict[int, tuple[float, Match]] = {}
+        for nid in nids:
+            nm = idx.names[nid]
+            rl, entry = idx.entries[nm.entry]
+            if sel is not None and entry.list_id not in sel and rl.id not in sel:
+                continue
+            sc = idx.score(qtoks, nid, sims)
+            qf = _QUALITY_FACTOR[nm.quality]
+            adj = 0.0
+            if country and entry.countries:
+                adj = _COUNTRY_AGREES if country in entry.countries else _COUNTRY_DIFFERS
+            score = round(max(0.0, min(1.0, sc.score * qf + adj)), 4)
+            if score < self.review_threshold:
+                continue
+            prev = best.get(nm.entry)
+            if prev is not None and prev[0] >= score:
+                continue
+            level = "match" if score >= self.match_threshold else "review"
+            notes: list[str] = []
+            if nm.quality in ("low", "weak") and level == "match":
+                level = "review"
+                notes.append(f"a {_quality_word(nm.quality)} alone is not a match")
+            if entry.expires and entry.expires < day.isoformat():
+                level = "review"
+                notes.append(
+                    f"the listing's stated end date {entry.expires} has passed; check whether "
+                    "it was renewed"
+                )
+            features = {
+                "token_set": round(sc.token_set, 4),
+                "edit": round(sc.edit, 4),
+                "phonetic": round(sc.phonetic, 4),
+                "country": adj,
+                "quality": qf,
+            }
+            best[nm.entry] = (score, self._match(rl, entry, nm.position, nm.quality, score, level,
+                                                 features, country, notes))
+        ordered = sorted(best.values(), key=lambda sm: (-sm[0], sm[1].list_id, sm[1].entry_id))
+        return tuple(m for _, m in ordered)
+
+    def _match(
+        self, rl: RestrictedList, entry: ListEntry, position: int, quality: str, score: float,
+        level: str, features: dict[str, float], country: str | None, notes: list[str],
+    ) -> Match:
+        matched = entry.names[position]
+        how = (
+            f"exact tokens {features['token_set']:.2f}, with spelling/typo tolerance "
+            f"{features['edit']:.2f}, same sound {features['phonetic']:.2f}"
+        )
+        if features["country"] > 0:
+            how += f"; country {country} agrees"
+        elif features["country"] < 0:
+            how += f"; country {country} is not among the entry's ({', '.join(entry.countries)})"
+        which = (
+            "its primary name" if position == 0
+            else f"its {_quality_word(quality)} {matched!r}"
+        )
+        explanation = (
+            f"{level.capitalize()} {score:.2f} on {entry.list_id} (as of {rl.as_of}), entry "
+            f"{entry.entry_id} {entry.names[0]!r}: the name matched {which} ({how})"
+            + ("; " + "; ".join(notes) if notes else "")
+            + "."
+        )
+        return Match(
+            list_id=entry.list_id,
+            list_as_of=rl.as_of,
+            entry_id=entry.entry_id,
+            entry_name=entry.names[0],
+            matched_name=matched,
+            score=score,
+            level=level,
+            features=features,
+            explanation=explanation,
+            programs=entry.programs,
+            license_requirement=entry.license_requirement,
+            license_policy=entry.license_policy,
+            citation=entry.citation,
+            alias_quality=quality,
+        )
+
+    def rescreen_delta(
+        self,
+        parties: Sequence[tuple[str, str | None]],
+        new: Screener,
+        *,
+        as_of: _dt.date | None = None,
+    ) -> list[DeltaResult]:
+        """Parties whose hits (list, entry, level) differ under ``new``, with old and new hits."""
+        out = []
+        for name, country in dict.fromkeys(parties):
+            old = self.screen(name, country, as_of=as_of)
+            cur = new.screen(name, country, as_of=as_of)
+            if _signature(old) != _signature(cur):
+                out.append(DeltaResult(name, country, tuple(old), tuple(cur)))
+        return out
+
+    def cache_info(self) -> dict[str, int]:
+        with self._lock:
+            return {"size": len(self._cache), "maxsize": _CACHE_SIZE}
