@@ -1,4 +1,4 @@
-"""Golden cases: a regime's own examples of transaction -> expected decision (docs/rules.md s. 5)."""
+"""Golden cases: a regime's examples of transaction -> expected decision (docs/rules.md s. 5)."""
 
 from __future__ import annotations
 
@@ -147,7 +147,7 @@ def run_case(engine: Engine, case: Case, regime_id: str) -> CaseResult:
         fails.append(f"outcome: expected {exp['outcome']}, got {got}")
     for lid, want in exp.get("lines", {}).items():
         lr = next((x for x in d.lines if x.line == lid), None)
-        gl = lr.regimes.get(regime_id).value if lr and regime_id in lr.regimes else None
+        gl = lr.regimes[regime_id].value if lr and regime_id in lr.regimes else None
         if gl != want:
             fails.append(f"line {lid}: expected {want}, got {gl}")
     fired = {f.rule for f in d.findings}

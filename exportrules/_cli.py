@@ -61,7 +61,9 @@ def _text(d: Decision) -> str:
             where = f"line {f.line}" if f.line else "transaction"
             who = f", party {f.party}" if f.party else ""
             rows.append(f"  [{f.outcome.value}] {f.regime} {where}{who}: {f.message}")
-            rows.append(f"      rule {f.rule}; {f.citation}" + (f"; policy: {f.policy}" if f.policy else ""))
+            rows.append(
+                f"      rule {f.rule}; {f.citation}" + (f"; policy: {f.policy}" if f.policy else "")
+            )
     if d.authorisations:
         rows.append("Authorisations:")
         for a in d.authorisations:
@@ -152,7 +154,9 @@ def _batch(args: argparse.Namespace) -> int:
     if args.file != "-":
         with open(args.file, encoding="utf-8") as fh:
             total = sum(1 for ln in fh if ln.strip())
-    prog = _Progress(sys.stderr, total, args.progress if args.progress is not None else sys.stderr.isatty())
+    prog = _Progress(
+        sys.stderr, total, args.progress if args.progress is not None else sys.stderr.isatty()
+    )
     invalid = 0
     numbers: list[int] = []
 
@@ -198,7 +202,9 @@ def cmd_regimes_list(args: argparse.Namespace) -> int:
         print(json.dumps(rows, indent=2))
     else:
         for r in rows:
-            print(f"{r['id']:<6} {r['name']} — {r['rules']} rules, tables: {', '.join(r['tables'])}")
+            print(
+                f"{r['id']:<6} {r['name']} — {r['rules']} rules, tables: {', '.join(r['tables'])}"
+            )
             print(f"       from {r['origin']}, sha256 {str(r['sha256'])[:12]}")
     return EXIT_OK
 
@@ -244,7 +250,16 @@ def cmd_regimes_test(args: argparse.Namespace) -> int:
 def cmd_screen(args: argparse.Namespace) -> int:
     from ._screening import cli as scli
 
-    return int(scli.cli_screen(args.name, country=args.country, lists=args.list, threshold=args.threshold, as_json=args.json) or 0)
+    return int(
+        scli.cli_screen(
+            args.name,
+            country=args.country,
+            lists=args.list,
+            threshold=args.threshold,
+            as_json=args.json,
+        )
+        or 0
+    )
 
 
 def cmd_lists(args: argparse.Namespace) -> int:
@@ -271,14 +286,37 @@ def build_parser() -> argparse.ArgumentParser:
     ev = sub.add_parser("evaluate", help="decide a transaction (JSON file, or - for stdin)")
     ev.add_argument("file", help="transaction JSON file, '-' for stdin; with --batch a JSONL file")
     ev.add_argument("--format", choices=["json", "text"], default="json")
-    ev.add_argument("--as-of", type=_date_arg, help="evaluate under the law of this date (replaces the transaction's date)")
+    ev.add_argument(
+        "--as-of",
+        type=_date_arg,
+        help="evaluate under the law of this date (replaces the transaction's date)",
+    )
     ev.add_argument("--backend", choices=["python", "rete"], default="python")
-    ev.add_argument("--regime", action="append", metavar="PATH", help="use only this regime folder (repeatable)")
-    ev.add_argument("--strict-data", action="store_true", help="results resting on curated (unverified) tables become review")
-    ev.add_argument("--no-screening", action="store_true", help="do not screen parties against the bundled lists")
-    ev.add_argument("--batch", action="store_true", help="FILE is JSON lines: one decision per line on stdout")
-    ev.add_argument("--workers", type=int, default=0, help="with --batch: worker processes (0: in-process)")
-    ev.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None, help="progress bar on stderr (default: when stderr is a terminal)")
+    ev.add_argument(
+        "--regime", action="append", metavar="PATH", help="use only this regime folder (repeatable)"
+    )
+    ev.add_argument(
+        "--strict-data",
+        action="store_true",
+        help="results resting on curated (unverified) tables become review",
+    )
+    ev.add_argument(
+        "--no-screening",
+        action="store_true",
+        help="do not screen parties against the bundled lists",
+    )
+    ev.add_argument(
+        "--batch", action="store_true", help="FILE is JSON lines: one decision per line on stdout"
+    )
+    ev.add_argument(
+        "--workers", type=int, default=0, help="with --batch: worker processes (0: in-process)"
+    )
+    ev.add_argument(
+        "--progress",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="progress bar on stderr (default: when stderr is a terminal)",
+    )
     ev.set_defaults(func=cmd_evaluate)
 
     rg = sub.add_parser("regimes", help="list, validate and test regimes")

@@ -129,13 +129,15 @@ def _render(template: str, frame: Mapping[str, Any]) -> str:
 class _Facts:
     """Transaction-level facts shared by every regime, computed once per evaluation."""
 
-    __slots__ = ("base", "parties", "date")
+    __slots__ = ("base", "date", "parties")
 
     def __init__(self, tx: Transaction, date: _dt.date, hits: Sequence[ScreeningHit]) -> None:
         parties = tx.parties
         match_lists = sorted({h.list for h in hits if h.level == "match"})
         review_lists = sorted({h.list for h in hits if h.level != "match"})
-        policies = sorted({h.license_policy for h in hits if h.license_policy and h.level == "match"})
+        policies = sorted(
+            {h.license_policy for h in hits if h.license_policy and h.level == "match"}
+        )
         self.date = date
         self.base: dict[str, Any] = {
             "tx.id": tx.id,
@@ -205,7 +207,7 @@ class Engine:
         *,
         backend: Literal["python", "rete"] | str = "python",
         as_of: _dt.date | str | None = None,
-        screening: Literal["default"] | ScreenerLike | None | bool = None,
+        screening: Literal["default"] | ScreenerLike | bool | None = None,
         strict_data: bool = False,
     ) -> None:
         loaded: list[Regime] = []
@@ -244,7 +246,7 @@ class Engine:
         *,
         backend: Literal["python", "rete"] | str = "python",
         as_of: _dt.date | str | None = None,
-        screening: Literal["default"] | ScreenerLike | None | bool = "default",
+        screening: Literal["default"] | ScreenerLike | bool | None = "default",
         strict_data: bool = False,
         plugins: bool = True,
     ) -> Engine:
@@ -263,7 +265,7 @@ class Engine:
         *,
         backend: Literal["python", "rete"] | str = "python",
         as_of: _dt.date | str | None = None,
-        screening: Literal["default"] | ScreenerLike | None | bool = None,
+        screening: Literal["default"] | ScreenerLike | bool | None = None,
         strict_data: bool = False,
     ) -> Engine:
         """An engine over regime folders on disk."""
@@ -322,10 +324,8 @@ class Engine:
         data: dict[tuple[str, str], DataRef] = {}
         for regime in self._regimes:
             try:
-                applies, outs = self._eval_regime(
-                    regime, t, date, facts, findings, auth_uses, data
-                )
-            except Exception as e:  # noqa: BLE001 - fail closed: a fault never crashes the host
+                applies, outs = self._eval_regime(regime, t, date, facts, findings, auth_uses, data)
+            except Exception as e:
                 log.exception("fault while evaluating regime %s", regime.id)
                 applies = True
                 outs = [Outcome.REVIEW] * len(t.lines)
@@ -498,9 +498,9 @@ class Engine:
                     outs.append(Outcome.NOT_APPLICABLE)
                     continue
                 outs.append(Outcome.REVIEW)
-                span = (
-                    f"from {regime.effective_from}" if regime.effective_from else ""
-                ) + (f" until {regime.effective_until}" if regime.effective_until else "")
+                span = (f"from {regime.effective_from}" if regime.effective_from else "") + (
+                    f" until {regime.effective_until}" if regime.effective_until else ""
+                )
                 findings.append(
                     Finding(
                         rule=f"{rid}.not_in_force",
@@ -528,8 +528,19 @@ class Engine:
                 outs.append(Outcome.NOT_APPLICABLE)
                 continue
             outs.append(
-                self._combine(regime, t, date, ln.id, frames[i], facts, per_line[i], held,
-                              findings, auth_uses, used_tables)
+                self._combine(
+                    regime,
+                    t,
+                    date,
+                    ln.id,
+                    frames[i],
+                    facts,
+                    per_line[i],
+                    held,
+                    findings,
+                    auth_uses,
+                    used_tables,
+                )
             )
         for name in sorted(used_tables):
             tb = regime.tables[name]
@@ -571,7 +582,8 @@ class Engine:
         used_auth: list[tuple[Rule | None, Any, set[str | None]]] = []
         for r, _pj in by_kind.get("authorise", []):
             e = r.effect
-            assert e.authorisation is not None and e.auth_kind is not None
+            assert e.authorisation is not None
+            assert e.auth_kind is not None
             if denied(e.authorisation, e.auth_kind):
                 continue
             cov = reasons if "*" in e.covers else reasons & set(e.covers)
@@ -627,7 +639,11 @@ class Engine:
         for kind, items in by_kind.items():
             for r, pj in items:
                 if kind == "require":
-                    fo = Outcome.LICENSE_REQUIRED if r.effect.reason in pending else Outcome.AUTHORISED
+                    fo = (
+                        Outcome.LICENSE_REQUIRED
+                        if r.effect.reason in pending
+                        else Outcome.AUTHORISED
+                    )
                 elif kind == "authorise":
                     if not any(u[0] is r for u in used_auth):
                         continue
@@ -746,7 +762,11 @@ class Engine:
         from concurrent.futures import ProcessPoolExecutor
 
         spec = dict(self._spec)
-        spec["screening"] = self._screening_arg if isinstance(self._screening_arg, str | bool) or self._screening_arg is None else "default"
+        spec["screening"] = (
+            self._screening_arg
+            if isinstance(self._screening_arg, str | bool) or self._screening_arg is None
+            else "default"
+        )
         with ProcessPoolExecutor(
             max_workers=workers, initializer=_worker_init, initargs=(spec,)
         ) as ex:
@@ -811,7 +831,7 @@ def discover_entry_points() -> list[Regime]:
     for ep in metadata.entry_points(group=ENTRY_POINT_GROUP):
         try:
             obj = ep.load()
-        except Exception as e:  # noqa: BLE001 - report which plug-in broke and why
+        except Exception as e:
             raise RuleSetError(f"entry point {ep.name!r} ({ep.value}) failed to load: {e}") from e
         r = obj if isinstance(obj, Regime) else load_regime(obj, label=f"entry point {ep.name}")
         out.append(r)

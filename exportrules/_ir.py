@@ -204,12 +204,14 @@ def eval_leaf(leaf: Leaf, v: Any, tables: TableView) -> bool:
     if op in ("lt", "le", "gt", "ge"):
         if not _is_num(v):
             return False
-        return {
-            "lt": v < leaf.value,
-            "le": v <= leaf.value,
-            "gt": v > leaf.value,
-            "ge": v >= leaf.value,
-        }[op]
+        return bool(
+            {
+                "lt": v < leaf.value,
+                "le": v <= leaf.value,
+                "gt": v > leaf.value,
+                "ge": v >= leaf.value,
+            }[op]
+        )
     if op == "matches":
         assert leaf.pattern is not None
         return isinstance(v, str) and leaf.pattern.fullmatch(v) is not None

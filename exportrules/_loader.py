@@ -210,9 +210,7 @@ def _date(v: Any, where: str, ctx: _Ctx) -> _dt.date | None:
     return None
 
 
-def _interval(
-    v: Any, where: str, ctx: _Ctx
-) -> tuple[_dt.date | None, _dt.date | None]:
+def _interval(v: Any, where: str, ctx: _Ctx) -> tuple[_dt.date | None, _dt.date | None]:
     if v is None:
         return None, None
     if not isinstance(v, dict) or set(v) - {"from", "until"}:
@@ -411,7 +409,7 @@ class _CondParser:
         else:
             typ = _fact_type(path, self.facts, for_each)
         if typ is None:
-            hint = " (party.* facts need for_each = \"party\")" if path.startswith("party.") else ""
+            hint = ' (party.* facts need for_each = "party")' if path.startswith("party.") else ""
             err(where, f"unknown fact path {path!r}{hint}")
             return TrueCond()
         if op != "in_table" and ({"column", "eq_value", "match"} & set(v)):
@@ -509,7 +507,9 @@ def _load_plugin(
     out: dict[str, str] = {}
     for p, t in facts.items():
         if not isinstance(p, str) or not p.startswith("plugin.") or t not in _COLUMN_TYPES:
-            ctx.err(where, f"FACTS entry {p!r}: {t!r} must be plugin.<name> -> str|list|number|bool")
+            ctx.err(
+                where, f"FACTS entry {p!r}: {t!r} must be plugin.<name> -> str|list|number|bool"
+            )
         else:
             out[p] = t
     return out, fn
@@ -569,7 +569,9 @@ def load_regime(source: Any, *, label: str | None = None) -> Regime:
         t = _load_table(rid, name, tm, folder, label, ctx)
         if t is not None:
             tables[name] = t
-            hasher.update(folder.joinpath("tables").joinpath(tm.get("file", f"{name}.csv")).read_bytes())
+            hasher.update(
+                folder.joinpath("tables").joinpath(tm.get("file", f"{name}.csv")).read_bytes()
+            )
     declared = {tm.get("file", f"{n}.csv") for n, tm in tmeta.items() if isinstance(tm, dict)}
     for fname, _f in _files(folder, "tables", ".csv"):
         if fname.split("/", 1)[1] not in declared:
@@ -586,8 +588,10 @@ def load_regime(source: Any, *, label: str | None = None) -> Regime:
             if k not in _LOOKUP_KEYS:
                 ctx.err(lw, f"unknown key {k!r} in [[lookup]]")
         name, table, key = lk.get("name"), lk.get("table"), lk.get("key")
-        if not isinstance(name, str) or not _NAME.match(name) or name in (
-            "tx", "line", "screening", "derived", "party", "plugin"
+        if (
+            not isinstance(name, str)
+            or not _NAME.match(name)
+            or name in ("tx", "line", "screening", "derived", "party", "plugin")
         ):
             ctx.err(lw, f"lookup name {name!r} must be a free lower-case name")
             continue
@@ -606,7 +610,9 @@ def load_regime(source: Any, *, label: str | None = None) -> Regime:
         for c in t.columns:
             if c != "valid_from" and c != "valid_until":
                 facts[f"{name}.{c}"] = colt.get(c, "str")
-        lookups.append(Lookup(name=name, table=table, key=key, hierarchical=match == "hierarchical"))
+        lookups.append(
+            Lookup(name=name, table=table, key=key, hierarchical=match == "hierarchical")
+        )
 
     plugin_types, plugin_fn = _load_plugin(folder, label, ctx, rid)
     facts.update(plugin_types)
@@ -632,7 +638,11 @@ def load_regime(source: Any, *, label: str | None = None) -> Regime:
         rule_docs.append((fname, text, rules_raw))
         for r in rules_raw:
             th = r.get("then") if isinstance(r, dict) else None
-            if isinstance(th, dict) and th.get("effect") == "derive" and isinstance(th.get("fact"), str):
+            if (
+                isinstance(th, dict)
+                and th.get("effect") == "derive"
+                and isinstance(th.get("fact"), str)
+            ):
                 derived.add(th["fact"])
     if not rule_docs:
         ctx.err(f"{label}/rules", "a regime needs at least one rule file")
@@ -648,7 +658,15 @@ def load_regime(source: Any, *, label: str | None = None) -> Regime:
         for i, r in enumerate(rules_raw):
             rw = f"{label}/{fname}:{_line_of(text, _RULE_HDR, i)}"
             rule = _parse_rule(
-                r, rw, rid, len(rules), ctx, parser, facts, tables, {lk.name: lk.table for lk in lookups}
+                r,
+                rw,
+                rid,
+                len(rules),
+                ctx,
+                parser,
+                facts,
+                tables,
+                {lk.name: lk.table for lk in lookups},
             )
             if rule is None:
                 continue
@@ -676,7 +694,9 @@ def load_regime(source: Any, *, label: str | None = None) -> Regime:
         lookups=tuple(lookups),
         rules=tuple(rules),
         sha256=hasher.hexdigest(),
-        held_licence_citation=str(meta.get("held_licence_citation", f"{meta['name']}, licence held")),
+        held_licence_citation=str(
+            meta.get("held_licence_citation", f"{meta['name']}, licence held")
+        ),
         origin=label,
         fact_types=facts,
         plugin_facts=plugin_fn,
@@ -743,13 +763,23 @@ def _parse_rule(
             err(rw, f"{label}: authorise needs an 'authorisation' id")
         if ak not in AUTH_KINDS:
             err(rw, f"{label}: authorise needs kind = one of {', '.join(AUTH_KINDS)}")
-        if not isinstance(covers, list) or not covers or not all(isinstance(x, str) for x in covers):
+        if (
+            not isinstance(covers, list)
+            or not covers
+            or not all(isinstance(x, str) for x in covers)
+        ):
             err(rw, f"{label}: authorise needs 'covers', the reasons it discharges (or ['*'])")
             covers = []
         if not isinstance(conds, list) or not all(isinstance(x, str) for x in conds):
             err(rw, f"{label}: 'conditions' must be an array of strings")
             conds = []
-        eff = Effect(kind=kind, authorisation=aid, auth_kind=ak, covers=tuple(covers), conditions=tuple(conds))
+        eff = Effect(
+            kind=kind,
+            authorisation=aid,
+            auth_kind=ak,
+            covers=tuple(covers),
+            conditions=tuple(conds),
+        )
     elif kind == "deny_authorisation":
         aid, ak = then.get("authorisation"), then.get("kind")
         if aid is None and ak is None:
@@ -788,7 +818,7 @@ def _parse_rule(
         id=rule_id,
         regime=rid,
         index=index,
-        citation=cit,
+        citation=str(cit),
         condition=cond,
         effect=eff,
         message=msg,

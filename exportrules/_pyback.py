@@ -21,7 +21,7 @@ def _is_num(v: Any) -> bool:
     return isinstance(v, int | float) and not isinstance(v, bool)
 
 
-def compile_cond(c: Cond) -> Pred:  # noqa: C901 - one small closure per operator
+def compile_cond(c: Cond) -> Pred:
     """Compile a condition tree into a closure with the semantics of ``_ir.eval_cond``."""
     if isinstance(c, TrueCond):
         return lambda f, t: True
@@ -119,9 +119,7 @@ class _Index:
             bucket = target.setdefault(path, {})
             for val in values:
                 bucket.setdefault(val, []).append(entry)
-        self.prefix_lengths = {
-            path: sorted({len(k) for k in b}) for path, b in self.prefix.items()
-        }
+        self.prefix_lengths = {path: sorted({len(k) for k in b}) for path, b in self.prefix.items()}
 
     @staticmethod
     def _key(c: Cond) -> tuple[str, str, list[Any]] | None:
@@ -134,7 +132,10 @@ class _Index:
             if lf.op == "eq" and isinstance(lf.value, str | int | float):
                 cand = (0 if lf.path == "line.code" else 2, ("eq", lf.path, [lf.value]))
             elif lf.op == "in":
-                cand = (0 if lf.path == "line.code" else 2, ("eq", lf.path, sorted(lf.value, key=repr)))
+                cand = (
+                    0 if lf.path == "line.code" else 2,
+                    ("eq", lf.path, sorted(lf.value, key=repr)),
+                )
             elif lf.op == "matches" and lf.pattern is not None:
                 pre = _literal_prefix(lf.pattern.pattern)
                 if pre:

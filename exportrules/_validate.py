@@ -364,7 +364,8 @@ def parse_transaction(data: Any) -> Transaction:
                 )
                 region = None
     transit = [
-        c.country(x, _join("transit", i)) for i, x in enumerate(c.array(d.get("transit"), "transit"))
+        c.country(x, _join("transit", i))
+        for i, x in enumerate(c.array(d.get("transit"), "transit"))
     ]
     activity = "export"
     if d.get("activity") is not None:
@@ -384,7 +385,9 @@ def parse_transaction(data: Any) -> Transaction:
             ptype = c.vocab(pd["type"], _join(pp, "type"), PARTY_TYPES, "party type") or "unknown"
         address = c.text(pd.get("address"), _join(pp, "address"), required=False)
         if role is not None and name is not None:
-            parties.append(Party(role=role, name=name, country=country, type=ptype, address=address))
+            parties.append(
+                Party(role=role, name=name, country=country, type=ptype, address=address)
+            )
 
     end_use = []
     for i, x in enumerate(c.array(d.get("end_use"), "end_use")):
@@ -446,9 +449,18 @@ def parse_transaction(data: Any) -> Transaction:
         aid = c.text(ad.get("id"), _join(ap, "id"))
         atype = "individual"
         if ad.get("type") is not None:
-            atype = c.vocab(ad["type"], _join(ap, "type"), AUTHORISATION_TYPES, "authorisation type") or "individual"
-        alines = [c.text(x, _join(_join(ap, "lines"), j)) for j, x in enumerate(c.array(ad.get("lines"), _join(ap, "lines")))]
-        adest = [c.country(x, _join(_join(ap, "destinations"), j)) for j, x in enumerate(c.array(ad.get("destinations"), _join(ap, "destinations")))]
+            atype = (
+                c.vocab(ad["type"], _join(ap, "type"), AUTHORISATION_TYPES, "authorisation type")
+                or "individual"
+            )
+        alines = [
+            c.text(x, _join(_join(ap, "lines"), j))
+            for j, x in enumerate(c.array(ad.get("lines"), _join(ap, "lines")))
+        ]
+        adest = [
+            c.country(x, _join(_join(ap, "destinations"), j))
+            for j, x in enumerate(c.array(ad.get("destinations"), _join(ap, "destinations")))
+        ]
         vf = c.date(ad.get("valid_from"), _join(ap, "valid_from"))
         vu = c.date(ad.get("valid_until"), _join(ap, "valid_until"))
         if vf and vu and vu < vf:
@@ -468,7 +480,8 @@ def parse_transaction(data: Any) -> Transaction:
 
     if c.problems:
         raise InvalidTransaction(c.problems)
-    assert export_from is not None and destination is not None
+    assert export_from is not None
+    assert destination is not None
     return Transaction(
         id=tx_id,
         date=date,

@@ -19,7 +19,12 @@ from tests.conftest import TL
 
 COUNTRIES = ["US", "CN", "KP", "IR", "JP", "RU", "FR"]
 CODES = ["T100", "T100.a", "T200", "T200.b.1", "T300", "T999"]
-KNOWLEDGE = ["informed_wmd", "aware_wmd", "aware_cyber_surveillance_misuse", "red_flag:kyc.unusual_payment"]
+KNOWLEDGE = [
+    "informed_wmd",
+    "aware_wmd",
+    "aware_cyber_surveillance_misuse",
+    "red_flag:kyc.unusual_payment",
+]
 END_USES = ["civil", "military", "law_enforcement", "mass_surveillance"]
 PARTY_TYPES = ["police", "commercial", "intelligence", "military"]
 DATES = ["2023-06-01", "2024-06-01", "2026-01-01"]
@@ -43,33 +48,43 @@ def toml_value(v: Any) -> str:
 # Leaves over "neutral" facts may be negated; "risk" leaves only appear positively.
 neutral_leaf = st.one_of(
     st.builds(lambda c: {"fact": "tx.destination", "eq": c}, st.sampled_from(COUNTRIES)),
-    st.builds(lambda cs: {"fact": "tx.destination", "in": cs}, st.lists(st.sampled_from(COUNTRIES), min_size=1, max_size=3, unique=True)),
+    st.builds(
+        lambda cs: {"fact": "tx.destination", "in": cs},
+        st.lists(st.sampled_from(COUNTRIES), min_size=1, max_size=3, unique=True),
+    ),
     st.builds(lambda c: {"fact": "line.code", "eq": c}, st.sampled_from(CODES)),
     st.builds(lambda b: {"fact": "line.code", "exists": b}, st.booleans()),
-    st.sampled_from([
-        {"fact": "line.code", "matches": r"T[12][0-9]{2}(\..*)?"},
-        {"fact": "line.code", "matches": r"T3.*"},
-        {"fact": "item.found", "eq": True},
-        {"fact": "item.found", "eq": False},
-        {"fact": "item.controls", "contains": "NS"},
-        {"fact": "item.cyber", "eq": "yes"},
-        {"fact": "tx.destination", "in_table": "embargo"},
-        {"fact": "tx.destination", "in_table": "eg1"},
-        {"fact": "line.code", "in_table": "items", "match": "hierarchical"},
-        {"fact": "line.tags", "contains": "cyber_surveillance"},
-    ]),
+    st.sampled_from(
+        [
+            {"fact": "line.code", "matches": r"T[12][0-9]{2}(\..*)?"},
+            {"fact": "line.code", "matches": r"T3.*"},
+            {"fact": "item.found", "eq": True},
+            {"fact": "item.found", "eq": False},
+            {"fact": "item.controls", "contains": "NS"},
+            {"fact": "item.cyber", "eq": "yes"},
+            {"fact": "tx.destination", "in_table": "embargo"},
+            {"fact": "tx.destination", "in_table": "eg1"},
+            {"fact": "line.code", "in_table": "items", "match": "hierarchical"},
+            {"fact": "line.tags", "contains": "cyber_surveillance"},
+        ]
+    ),
     st.builds(lambda n: {"fact": "line.value", "gt": n}, st.sampled_from([0, 1000, 5000])),
 )
 risk_leaf = st.one_of(
     st.builds(lambda k: {"fact": "tx.knowledge", "contains": k}, st.sampled_from(KNOWLEDGE)),
-    st.builds(lambda e: {"fact": "tx.end_use", "intersects": e}, st.lists(st.sampled_from(END_USES), min_size=1, max_size=2, unique=True)),
+    st.builds(
+        lambda e: {"fact": "tx.end_use", "intersects": e},
+        st.lists(st.sampled_from(END_USES), min_size=1, max_size=2, unique=True),
+    ),
     st.builds(lambda t: {"fact": "tx.end_user_types", "contains": t}, st.sampled_from(PARTY_TYPES)),
     st.just({"fact": "screening.match_lists", "contains": "un"}),
     st.just({"fact": "tx.red_flags", "contains": "kyc.unusual_payment"}),
 )
 
 
-def _cond(leaf: st.SearchStrategy[dict[str, Any]], allow_not: bool) -> st.SearchStrategy[dict[str, Any]]:
+def _cond(
+    leaf: st.SearchStrategy[dict[str, Any]], allow_not: bool
+) -> st.SearchStrategy[dict[str, Any]]:
     base = st.one_of(leaf, st.builds(lambda x: {"not": x}, neutral_leaf)) if allow_not else leaf
     return st.one_of(
         base,
@@ -83,7 +98,13 @@ neutral_cond = _cond(neutral_leaf, allow_not=True)
 
 effective = st.one_of(
     st.none(),
-    st.sampled_from([{"from": "2024-01-01"}, {"until": "2024-01-01"}, {"from": "2023-01-01", "until": "2025-01-01"}]),
+    st.sampled_from(
+        [
+            {"from": "2024-01-01"},
+            {"until": "2024-01-01"},
+            {"from": "2023-01-01", "until": "2025-01-01"},
+        ]
+    ),
 )
 
 
@@ -96,23 +117,48 @@ def rule_specs(draw: st.DrawFn, min_size: int = 1, max_size: int = 12) -> list[d
     if has_d1:
         rules.append({"then": {"effect": "derive", "fact": "d1"}, "when": draw(any_cond)})
         if draw(st.booleans()):
-            rules.append({"then": {"effect": "derive", "fact": "d2"},
-                          "when": {"all": [{"fact": "derived.d1", "eq": True}, draw(any_cond)]}})
+            rules.append(
+                {
+                    "then": {"effect": "derive", "fact": "d2"},
+                    "when": {"all": [{"fact": "derived.d1", "eq": True}, draw(any_cond)]},
+                }
+            )
     derived = ["d1"] + (["d2"] if len(rules) > 1 else []) if has_d1 else []
     for _ in range(n):
-        kind = draw(st.sampled_from(["prohibit", "require", "require", "review", "authorise", "deny_authorisation", "no_license"]))
+        kind = draw(
+            st.sampled_from(
+                [
+                    "prohibit",
+                    "require",
+                    "require",
+                    "review",
+                    "authorise",
+                    "deny_authorisation",
+                    "no_license",
+                ]
+            )
+        )
         if kind == "authorise":
-            then = {"effect": "authorise", "authorisation": draw(st.sampled_from(["A1", "A2"])),
-                    "kind": draw(st.sampled_from(["general", "exception"])),
-                    "covers": draw(st.sampled_from([["r1"], ["r2"], ["*"], ["r1", "r2"]])),
-                    "conditions": ["Notify."]}
+            then = {
+                "effect": "authorise",
+                "authorisation": draw(st.sampled_from(["A1", "A2"])),
+                "kind": draw(st.sampled_from(["general", "exception"])),
+                "covers": draw(st.sampled_from([["r1"], ["r2"], ["*"], ["r1", "r2"]])),
+                "conditions": ["Notify."],
+            }
             when = draw(neutral_cond)
         else:
             then = {"effect": kind}
             if kind == "require":
                 then["reason"] = draw(st.sampled_from(REASONS))
             if kind == "deny_authorisation":
-                then.update(draw(st.sampled_from([{"authorisation": "A1"}, {"kind": "exception"}, {"authorisation": "*"}])))
+                then.update(
+                    draw(
+                        st.sampled_from(
+                            [{"authorisation": "A1"}, {"kind": "exception"}, {"authorisation": "*"}]
+                        )
+                    )
+                )
             when = draw(any_cond)
             if derived and draw(st.integers(0, 4)) == 0:
                 when = {"fact": f"derived.{draw(st.sampled_from(derived))}", "eq": True}
@@ -175,14 +221,34 @@ def transactions(draw: st.DrawFn) -> dict[str, Any]:
     lines = draw(st.lists(line_st, min_size=1, max_size=3))
     for i, ln in enumerate(lines):
         ln["id"] = str(i + 1)
-    parties = draw(st.lists(
-        st.builds(lambda n, t: {"role": "end_user", "name": f"P{n}", "type": t},
-                  st.integers(0, 3), st.sampled_from(PARTY_TYPES)),
-        max_size=2, unique_by=lambda p: p["name"]))
+    parties = draw(
+        st.lists(
+            st.builds(
+                lambda n, t: {"role": "end_user", "name": f"P{n}", "type": t},
+                st.integers(0, 3),
+                st.sampled_from(PARTY_TYPES),
+            ),
+            max_size=2,
+            unique_by=lambda p: p["name"],
+        )
+    )
     dest = draw(st.sampled_from(COUNTRIES))
-    auths = draw(st.lists(st.builds(
-        lambda lid: {"regime": "tl", "id": f"L{lid}", "type": "individual", "lines": [str(lid)], "destinations": [dest]},
-        st.integers(1, 3)), max_size=2, unique_by=lambda a: a["id"]))
+    auths = draw(
+        st.lists(
+            st.builds(
+                lambda lid: {
+                    "regime": "tl",
+                    "id": f"L{lid}",
+                    "type": "individual",
+                    "lines": [str(lid)],
+                    "destinations": [dest],
+                },
+                st.integers(1, 3),
+            ),
+            max_size=2,
+            unique_by=lambda a: a["id"],
+        )
+    )
     return {
         "id": "P-1",
         "date": draw(st.sampled_from(DATES)),

@@ -44,9 +44,12 @@ class ReferenceBackend:
         live = [r for r in regime.rules if r.in_force(view.date)]
         out: list[tuple[Any, int, int | None]] = []
         for i, f in enumerate(frames):
+
             def holds(r: Any) -> list[int | None]:
                 if r.for_each == "party":
-                    return [j for j, p in enumerate(parties) if eval_cond(r.condition, {**f, **p}, view)]
+                    return [
+                        j for j, p in enumerate(parties) if eval_cond(r.condition, {**f, **p}, view)
+                    ]
                 return [None] if eval_cond(r.condition, f, view) else []
 
             changed = True
@@ -76,8 +79,12 @@ def regime_of(rules: list[dict[str, Any]]) -> Regime:
     return _regime(json.dumps(rules, sort_keys=True))
 
 
-def engine(rules: list[dict[str, Any]], hits: Sequence[Mapping[str, Any]] = (), backend: str = "python") -> Engine:
-    return Engine([regime_of(rules)], backend=backend, screening=FixedScreener(hits) if hits else None)
+def engine(
+    rules: list[dict[str, Any]], hits: Sequence[Mapping[str, Any]] = (), backend: str = "python"
+) -> Engine:
+    return Engine(
+        [regime_of(rules)], backend=backend, screening=FixedScreener(hits) if hits else None
+    )
 
 
 def norm(d: Decision) -> dict[str, Any]:
@@ -85,7 +92,9 @@ def norm(d: Decision) -> dict[str, Any]:
     x = d.to_dict()
     x["engine"] = {}
     x["lines"] = sorted(x["lines"], key=lambda r: r["line"])
-    x["findings"] = sorted(x["findings"], key=lambda f: (f["regime"], f["line"] or "", f["rule"], f["party"] or ""))
+    x["findings"] = sorted(
+        x["findings"], key=lambda f: (f["regime"], f["line"] or "", f["rule"], f["party"] or "")
+    )
     return x
 
 
@@ -100,7 +109,9 @@ def at_least(a: Decision, b: Decision) -> bool:
 
 
 @given(rule_specs(), transactions(), screen_hits)
-def test_python_backend_agrees_with_reference(rules: list[dict[str, Any]], tx: dict[str, Any], hits: list[dict[str, Any]]) -> None:
+def test_python_backend_agrees_with_reference(
+    rules: list[dict[str, Any]], tx: dict[str, Any], hits: list[dict[str, Any]]
+) -> None:
     e = engine(rules, hits)
     ref = e.with_screener(FixedScreener(hits) if hits else None)
     ref._backend = ReferenceBackend()
@@ -116,7 +127,9 @@ def test_deterministic(rules: list[dict[str, Any]], tx: dict[str, Any]) -> None:
 
 
 @given(rule_specs(min_size=2), transactions(), st.randoms(use_true_random=False))
-def test_invariant_under_permutation(rules: list[dict[str, Any]], tx: dict[str, Any], rnd: random.Random) -> None:
+def test_invariant_under_permutation(
+    rules: list[dict[str, Any]], tx: dict[str, Any], rnd: random.Random
+) -> None:
     base = norm(engine(rules).evaluate(tx))
     shuffled = rules[:]
     rnd.shuffle(shuffled)
@@ -128,32 +141,47 @@ def test_invariant_under_permutation(rules: list[dict[str, Any]], tx: dict[str, 
 
 
 extra_rule = st.sampled_from(["prohibit", "require", "review"]).map(
-    lambda k: {"id": "tl.extra", "citation": "Testland Export Act 2020, s. 99", "message": "x",
-               "when": {"fact": "line.code", "exists": True},
-               "then": {"effect": k, **({"reason": "r1"} if k == "require" else {})}}
+    lambda k: {
+        "id": "tl.extra",
+        "citation": "Testland Export Act 2020, s. 99",
+        "message": "x",
+        "when": {"fact": "line.code", "exists": True},
+        "then": {"effect": k, **({"reason": "r1"} if k == "require" else {})},
+    }
 )
 
 
 @given(rule_specs(), transactions(), extra_rule)
-def test_adding_a_restrictive_rule_never_lowers(rules: list[dict[str, Any]], tx: dict[str, Any], extra: dict[str, Any]) -> None:
+def test_adding_a_restrictive_rule_never_lowers(
+    rules: list[dict[str, Any]], tx: dict[str, Any], extra: dict[str, Any]
+) -> None:
     assert at_least(engine([*rules, extra]).evaluate(tx), engine(rules).evaluate(tx))
 
 
 @given(rule_specs(), transactions(), st.sampled_from(KNOWLEDGE))
-def test_adding_knowledge_never_lowers(rules: list[dict[str, Any]], tx: dict[str, Any], k: str) -> None:
+def test_adding_knowledge_never_lowers(
+    rules: list[dict[str, Any]], tx: dict[str, Any], k: str
+) -> None:
     more = {**tx, "knowledge": sorted({*tx["knowledge"], k})}
     e = engine(rules)
     assert at_least(e.evaluate(more), e.evaluate(tx))
 
 
 @given(rule_specs(), transactions(), screen_hits)
-def test_adding_a_listed_party_never_lowers(rules: list[dict[str, Any]], tx: dict[str, Any], hits: list[dict[str, Any]]) -> None:
-    tx = {**tx, "parties": [{"role": "end_user", "name": f"P{i}", "type": "commercial"} for i in range(4)]}
+def test_adding_a_listed_party_never_lowers(
+    rules: list[dict[str, Any]], tx: dict[str, Any], hits: list[dict[str, Any]]
+) -> None:
+    tx = {
+        **tx,
+        "parties": [{"role": "end_user", "name": f"P{i}", "type": "commercial"} for i in range(4)],
+    }
     assert at_least(engine(rules, hits).evaluate(tx), engine(rules).evaluate(tx))
 
 
 @given(rule_specs(), transactions())
-def test_removing_an_authorisation_never_lowers(rules: list[dict[str, Any]], tx: dict[str, Any]) -> None:
+def test_removing_an_authorisation_never_lowers(
+    rules: list[dict[str, Any]], tx: dict[str, Any]
+) -> None:
     e = engine(rules)
     full = e.evaluate(tx)
     for i in range(len(tx["authorisations"])):
@@ -162,7 +190,9 @@ def test_removing_an_authorisation_never_lowers(rules: list[dict[str, Any]], tx:
 
 
 @given(rule_specs(), transactions(), screen_hits)
-def test_prohibit_dominates_and_deny_beats_authorise(rules: list[dict[str, Any]], tx: dict[str, Any], hits: list[dict[str, Any]]) -> None:
+def test_prohibit_dominates_and_deny_beats_authorise(
+    rules: list[dict[str, Any]], tx: dict[str, Any], hits: list[dict[str, Any]]
+) -> None:
     d = engine(rules, hits).evaluate(tx)
     spec = {r["id"]: r["then"] for r in rules}
     by_line = {lr.line: lr for lr in d.lines}
@@ -182,7 +212,9 @@ def test_prohibit_dominates_and_deny_beats_authorise(rules: list[dict[str, Any]]
 
 
 @given(rule_specs(), transactions())
-def test_rule_outside_its_interval_acts_as_absent(rules: list[dict[str, Any]], tx: dict[str, Any]) -> None:
+def test_rule_outside_its_interval_acts_as_absent(
+    rules: list[dict[str, Any]], tx: dict[str, Any]
+) -> None:
     derive = [r for r in rules if r["then"]["effect"] == "derive"]
     others = [r for r in rules if r["then"]["effect"] != "derive"]
     dead = [{**r, "effective": {"from": "2099-01-01"}} for r in others]
@@ -193,7 +225,9 @@ def test_rule_outside_its_interval_acts_as_absent(rules: list[dict[str, Any]], t
 
 
 @given(rule_specs(), rule_specs(), transactions())
-def test_regimes_are_independent(r1: list[dict[str, Any]], r2: list[dict[str, Any]], tx: dict[str, Any]) -> None:
+def test_regimes_are_independent(
+    r1: list[dict[str, Any]], r2: list[dict[str, Any]], tx: dict[str, Any]
+) -> None:
     reg1 = regime_of(r1)
     reg2 = load_regime(make_regime(r2, regime_id="tm"))
     both = Engine([reg1, reg2], screening=None).evaluate(tx)
@@ -213,22 +247,35 @@ def test_transaction_json_round_trip(tx: dict[str, Any]) -> None:
 
 
 @given(rule_specs(), transactions(), screen_hits)
-def test_decision_json_round_trip(rules: list[dict[str, Any]], tx: dict[str, Any], hits: list[dict[str, Any]]) -> None:
+def test_decision_json_round_trip(
+    rules: list[dict[str, Any]], tx: dict[str, Any], hits: list[dict[str, Any]]
+) -> None:
     d = engine(rules, hits).evaluate(tx)
     assert Decision.from_json(d.to_json()) == d
 
 
 @pytest.mark.rete
-@pytest.mark.skipif(not HAS_RETE, reason="durable_rules not installed (pip install 'exportrules[rete]')")
+@pytest.mark.skipif(
+    not HAS_RETE, reason="durable_rules not installed (pip install 'exportrules[rete]')"
+)
 @given(rule_specs(), transactions(), screen_hits)
-def test_backends_agree(rules: list[dict[str, Any]], tx: dict[str, Any], hits: list[dict[str, Any]]) -> None:
+def test_backends_agree(
+    rules: list[dict[str, Any]], tx: dict[str, Any], hits: list[dict[str, Any]]
+) -> None:
     py = engine(rules, hits).evaluate(tx)
     rete = engine(rules, hits, backend="rete").evaluate(tx)
     assert norm(py) == norm(rete)
 
 
 def test_generated_toml_loads() -> None:
-    rules = [{"id": "tl.a", "citation": "Testland Export Act 2020, s. 1", "message": "m",
-              "when": {"all": [{"fact": "line.code", "matches": r"T1.*"}]}, "then": {"effect": "review"}}]
+    rules = [
+        {
+            "id": "tl.a",
+            "citation": "Testland Export Act 2020, s. 1",
+            "message": "m",
+            "when": {"all": [{"fact": "line.code", "matches": r"T1.*"}]},
+            "then": {"effect": "review"},
+        }
+    ]
     assert 'matches = "T1.*"' in rules_toml(rules)
     assert regime_of(rules).rules[0].id == "tl.a"

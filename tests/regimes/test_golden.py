@@ -34,7 +34,7 @@ def _params() -> list[object]:
         rel = f.relative_to(ROOT)
         try:
             cases = load_cases(f)
-        except Exception as e:  # noqa: BLE001 - surfaced as a failing test below
+        except Exception as e:
             out.append(pytest.param(f, None, str(e), id=f"{rel}::LOAD-ERROR"))
             continue
         out.extend(pytest.param(f, c, None, id=f"{rel}::{c.name}") for c in cases)
@@ -51,7 +51,9 @@ def test_golden_case(folder: Path, case: Case | None, load_error: str | None) ->
 
 
 @pytest.mark.rete
-@pytest.mark.skipif(not HAS_RETE, reason="durable_rules not installed (pip install 'exportrules[rete]')")
+@pytest.mark.skipif(
+    not HAS_RETE, reason="durable_rules not installed (pip install 'exportrules[rete]')"
+)
 @pytest.mark.parametrize(("folder", "case", "load_error"), _params())
 def test_golden_case_rete_agrees(folder: Path, case: Case | None, load_error: str | None) -> None:
     assert load_error is None, load_error

@@ -10,8 +10,13 @@ import pytest
 from exportrules._cli import main
 from tests.conftest import TL
 
-TX = {"id": "C-1", "date": "2026-01-01", "export_from": "DE", "destination": "CN",
-      "lines": [{"id": "1", "classification": {"tl": "T100"}}]}
+TX = {
+    "id": "C-1",
+    "date": "2026-01-01",
+    "export_from": "DE",
+    "destination": "CN",
+    "lines": [{"id": "1", "classification": {"tl": "T100"}}],
+}
 
 
 def _write(tmp_path: Path, data: object, name: str = "tx.json") -> str:
@@ -27,26 +32,50 @@ def _run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]
 
 
 def test_evaluate_json(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    code, out, _ = _run(capsys, "evaluate", _write(tmp_path, TX), "--regime", str(TL), "--no-screening")
+    code, out, _ = _run(
+        capsys, "evaluate", _write(tmp_path, TX), "--regime", str(TL), "--no-screening"
+    )
     assert code == 0
     assert json.loads(out)["outcome"] == "license_required"
 
 
 def test_evaluate_text_has_citations(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    code, out, _ = _run(capsys, "evaluate", _write(tmp_path, TX), "--regime", str(TL), "--no-screening", "--format", "text")
+    code, out, _ = _run(
+        capsys,
+        "evaluate",
+        _write(tmp_path, TX),
+        "--regime",
+        str(TL),
+        "--no-screening",
+        "--format",
+        "text",
+    )
     assert code == 0
     assert "LICENSE_REQUIRED" in out and "Testland Export Act 2020, s. 4(1)" in out
     assert "not legal advice" in out
 
 
 def test_as_of_replaces_date(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    code, out, _ = _run(capsys, "evaluate", _write(tmp_path, TX), "--regime", str(TL), "--no-screening", "--as-of", "2019-01-01")
+    code, out, _ = _run(
+        capsys,
+        "evaluate",
+        _write(tmp_path, TX),
+        "--regime",
+        str(TL),
+        "--no-screening",
+        "--as-of",
+        "2019-01-01",
+    )
     assert json.loads(out)["outcome"] == "review" and code == 0
 
 
-def test_invalid_transaction_exit_2_with_paths(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_invalid_transaction_exit_2_with_paths(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     bad = {**TX, "destination": "cn", "lines": [{"id": "1", "quantity": -3}]}
-    code, out, err = _run(capsys, "evaluate", _write(tmp_path, bad), "--regime", str(TL), "--no-screening")
+    code, out, err = _run(
+        capsys, "evaluate", _write(tmp_path, bad), "--regime", str(TL), "--no-screening"
+    )
     assert code == 2 and out == ""
     lines = err.strip().splitlines()
     assert "destination: 'cn' must be upper case ('CN')" in lines
@@ -66,11 +95,15 @@ def test_ruleset_error_exit_3(tmp_path: Path, capsys: pytest.CaptureFixture[str]
     assert code == 3 and "no regime.toml" in err
 
 
-def test_batch_keeps_order_and_reports_bad_records(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_batch_keeps_order_and_reports_bad_records(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     p = tmp_path / "b.jsonl"
     recs = [TX, {**TX, "id": "C-2", "destination": "XX"}, {**TX, "id": "C-3", "destination": "US"}]
     p.write_text("\n".join(json.dumps(r) for r in recs) + "\n")
-    code, out, err = _run(capsys, "evaluate", "--batch", str(p), "--regime", str(TL), "--no-screening", "--progress")
+    code, out, err = _run(
+        capsys, "evaluate", "--batch", str(p), "--regime", str(TL), "--no-screening", "--progress"
+    )
     assert code == 2
     rows = [json.loads(x) for x in out.splitlines()]
     assert [r.get("transaction", r.get("record")) for r in rows] == ["C-1", 2, "C-3"]
@@ -82,7 +115,17 @@ def test_batch_with_workers_matches(tmp_path: Path, capsys: pytest.CaptureFixtur
     p = tmp_path / "b.jsonl"
     p.write_text("\n".join(json.dumps({**TX, "id": f"C-{i}"}) for i in range(20)) + "\n")
     _, out1, _ = _run(capsys, "evaluate", "--batch", str(p), "--regime", str(TL), "--no-screening")
-    code, out2, _ = _run(capsys, "evaluate", "--batch", str(p), "--regime", str(TL), "--no-screening", "--workers", "2")
+    code, out2, _ = _run(
+        capsys,
+        "evaluate",
+        "--batch",
+        str(p),
+        "--regime",
+        str(TL),
+        "--no-screening",
+        "--workers",
+        "2",
+    )
     assert code == 0 and out1 == out2 and len(out1.splitlines()) == 20
 
 
@@ -99,7 +142,9 @@ def test_regimes_test_reports_failures(tmp_path: Path, capsys: pytest.CaptureFix
     d = tmp_path / "tl"
     shutil.copytree(TL, d)
     c = d / "cases" / "basic.toml"
-    c.write_text(c.read_text().replace('expect.outcome = "authorised"', 'expect.outcome = "prohibited"', 1))
+    c.write_text(
+        c.read_text().replace('expect.outcome = "authorised"', 'expect.outcome = "prohibited"', 1)
+    )
     code, out, err = _run(capsys, "regimes", "test", str(d))
     assert code == 1 and "1 failed" in out and "expected prohibited, got authorised" in err
 

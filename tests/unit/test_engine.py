@@ -84,11 +84,21 @@ def test_authorisation_covers_only_named_reasons(engine: Engine) -> None:
 
 
 def test_held_licence_must_match_line_destination_and_dates(engine: Engine) -> None:
-    lic = {"regime": "tl", "id": "L-1", "lines": ["1"], "destinations": ["CN"],
-           "valid_from": "2025-01-01", "valid_until": "2026-12-31"}
+    lic = {
+        "regime": "tl",
+        "id": "L-1",
+        "lines": ["1"],
+        "destinations": ["CN"],
+        "valid_from": "2025-01-01",
+        "valid_until": "2026-12-31",
+    }
     assert engine.evaluate(tx(authorisations=[lic])).outcome is Outcome.AUTHORISED
-    for bad in ({"lines": ["2"]}, {"destinations": ["RU"]}, {"valid_until": "2025-12-31"},
-                {"regime": "zz"}):
+    for bad in (
+        {"lines": ["2"]},
+        {"destinations": ["RU"]},
+        {"valid_until": "2025-12-31"},
+        {"regime": "zz"},
+    ):
         d = engine.evaluate(tx(authorisations=[{**lic, **bad}]))
         assert d.outcome is Outcome.LICENSE_REQUIRED, bad
 
@@ -100,10 +110,12 @@ def test_prohibit_is_not_discharged(engine: Engine) -> None:
 
 
 def test_derive_chain_and_review(engine: Engine) -> None:
-    d = engine.evaluate(tx(
-        lines=[{"id": "1", "tags": ["cyber_surveillance"]}],
-        parties=[{"role": "end_user", "name": "Bureau", "type": "police"}],
-    ))
+    d = engine.evaluate(
+        tx(
+            lines=[{"id": "1", "tags": ["cyber_surveillance"]}],
+            parties=[{"role": "end_user", "name": "Bureau", "type": "police"}],
+        )
+    )
     assert d.outcome is Outcome.REVIEW
     assert "tl.cyber_review" in {f.rule for f in d.findings}
     d2 = engine.evaluate(tx(lines=[{"id": "1", "tags": ["cyber_surveillance"]}]))
@@ -145,7 +157,11 @@ def test_strict_data_turns_curated_results_into_review() -> None:
 
 def test_decision_lists_tables_used(engine: Engine) -> None:
     d = engine.evaluate(tx(destination="US"))
-    assert {(x.table, x.verified) for x in d.data} >= {("items", False), ("eg1", True), ("members", True)}
+    assert {(x.table, x.verified) for x in d.data} >= {
+        ("items", False),
+        ("eg1", True),
+        ("members", True),
+    }
 
 
 def test_duplicate_regime_ids_refused() -> None:
@@ -162,9 +178,7 @@ def test_plugin_fault_fails_closed(tmp_path: Path) -> None:
     d = tmp_path / "tl"
     shutil.copytree(TL, d)
     (d / "plugin.py").write_text(
-        "FACTS = {'plugin.x': 'bool'}\n"
-        "def facts(tx, line):\n"
-        "    raise RuntimeError('boom')\n"
+        "FACTS = {'plugin.x': 'bool'}\ndef facts(tx, line):\n    raise RuntimeError('boom')\n"
     )
     e = Engine.from_paths([d])
     res = e.evaluate(tx())
@@ -219,8 +233,12 @@ def test_broken_entry_point_is_a_ruleset_error(monkeypatch: pytest.MonkeyPatch) 
 
 
 def test_threads_agree_with_sequential(engine: Engine) -> None:
-    txs = [tx(id=f"T{i}", destination=c, lines=[{"id": "1", "classification": {"tl": code}}])
-           for i, (c, code) in enumerate([(c, k) for c in ("US", "CN", "KP", "JP") for k in ("T100", "T200.a", "T300", "T999")])]
+    txs = [
+        tx(id=f"T{i}", destination=c, lines=[{"id": "1", "classification": {"tl": code}}])
+        for i, (c, code) in enumerate(
+            [(c, k) for c in ("US", "CN", "KP", "JP") for k in ("T100", "T200.a", "T300", "T999")]
+        )
+    ]
     want = [engine.evaluate(t).to_dict() for t in txs]
     got: dict[int, list[Any]] = {}
 

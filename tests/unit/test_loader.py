@@ -36,16 +36,21 @@ def test_fixture_loads() -> None:
     assert len(r.sha256) == 64
 
 
-GOOD = '''[[rule]]
+GOOD = """[[rule]]
 id = "tl.x"
 citation = "Testland Export Act 2020, s. 1"
 when = {when}
 then = {then}
 message = "{msg}"
-'''
+"""
 
 
-def _rule(when: str = '{ fact = "tx.destination", eq = "CN" }', then: str = '{ effect = "review" }', msg: str = "m", extra: str = "") -> str:
+def _rule(
+    when: str = '{ fact = "tx.destination", eq = "CN" }',
+    then: str = '{ effect = "review" }',
+    msg: str = "m",
+    extra: str = "",
+) -> str:
     return GOOD.format(when=when, then=then, msg=msg) + extra
 
 
@@ -60,7 +65,7 @@ def _rule(when: str = '{ fact = "tx.destination", eq = "CN" }', then: str = '{ e
         (_rule(when='{ fact = "line.code", matches = "(" }'), "bad pattern"),
         (_rule(when='{ fact = "tx.destination", in_table = "nope" }'), "unknown table 'nope'"),
         (_rule(when='{ fact = "tx.destination", eq = "CN", ne = "US" }'), "exactly one operator"),
-        (_rule(when='{ all = [] }'), "non-empty array"),
+        (_rule(when="{ all = [] }"), "non-empty array"),
         (_rule(when='{ fact = "party.type", eq = "police" }'), "need for_each"),
         (_rule(when='{ fact = "derived.nothing", eq = true }'), "no rule derives"),
         (_rule(then='{ effect = "require" }'), "require needs a 'reason'"),
@@ -70,7 +75,10 @@ def _rule(when: str = '{ fact = "tx.destination", eq = "CN" }', then: str = '{ e
         (_rule(then='{ effect = "review", reason = "x" }'), "takes no field 'reason'"),
         (_rule(msg="{line.nope}"), "message names unknown fact"),
         (_rule(extra='colour = "red"\n'), "unknown key 'colour'"),
-        (_rule(extra='effective = { from = "2025-01-01", until = "2024-01-01" }\n'), "interval is empty"),
+        (
+            _rule(extra='effective = { from = "2025-01-01", until = "2024-01-01" }\n'),
+            "interval is empty",
+        ),
         (_rule().replace("s. 1", "whatever"), "citation"),
         (_rule().replace('id = "tl.x"', 'id = "eu.x"'), "must start with the regime id"),
         (_rule().replace('id = "tl.x"', 'id = "tl.embargo"'), "duplicate rule id 'tl.embargo'"),
@@ -90,7 +98,9 @@ def test_derive_cycle_is_refused(tmp_path: Path) -> None:
         d,
         _rule(when='{ fact = "derived.b", eq = true }', then='{ effect = "derive", fact = "a" }')
         + "\n"
-        + _rule(when='{ fact = "derived.a", eq = true }', then='{ effect = "derive", fact = "b" }').replace("tl.x", "tl.y"),
+        + _rule(
+            when='{ fact = "derived.a", eq = true }', then='{ effect = "derive", fact = "b" }'
+        ).replace("tl.x", "tl.y"),
     )
     assert "cycle" in _errors(d)
 
@@ -103,7 +113,9 @@ def test_toml_syntax_error_has_line(tmp_path: Path) -> None:
 
 def test_table_problems(tmp_path: Path) -> None:
     d = _copy(tmp_path)
-    (d / "tables" / "items.csv").write_text("code,controls,threshold,cyber\nT100,NS,abc,no\nT200,NS\n")
+    (d / "tables" / "items.csv").write_text(
+        "code,controls,threshold,cyber\nT100,NS,abc,no\nT200,NS\n"
+    )
     errs = _errors(d)
     assert "tables/items.csv:2" in errs and "'abc' is not a number" in errs
     assert "tables/items.csv:3" in errs and "has 2 cells" in errs
@@ -136,6 +148,11 @@ def test_code_examples_must_match_pattern(tmp_path: Path) -> None:
 
 def test_many_problems_reported_together(tmp_path: Path) -> None:
     d = _copy(tmp_path)
-    _add_rule(d, _rule(when='{ fact = "line.cod", eq = "x" }') + "\n" + _rule(then='{ effect = "require" }').replace("tl.x", "tl.y"))
+    _add_rule(
+        d,
+        _rule(when='{ fact = "line.cod", eq = "x" }')
+        + "\n"
+        + _rule(then='{ effect = "require" }').replace("tl.x", "tl.y"),
+    )
     errs = _errors(d)
     assert "line.cod" in errs and "reason" in errs

@@ -38,10 +38,17 @@ def test_batch_example_lines_validate() -> None:
 
 
 def test_decisions_validate_against_schema() -> None:
-    e = Engine.from_paths([TL], screening=FixedScreener([{"party": "Bad Co", "list": "un", "score": 0.97}]))
-    tx = {"id": "X", "date": "2026-01-01", "export_from": "DE", "destination": "US",
-          "parties": [{"role": "consignee", "name": "Bad Co"}],
-          "lines": [{"id": "1", "classification": {"tl": "T100"}}, {"id": "2"}]}
+    e = Engine.from_paths(
+        [TL], screening=FixedScreener([{"party": "Bad Co", "list": "un", "score": 0.97}])
+    )
+    tx = {
+        "id": "X",
+        "date": "2026-01-01",
+        "export_from": "DE",
+        "destination": "US",
+        "parties": [{"role": "consignee", "name": "Bad Co"}],
+        "lines": [{"id": "1", "classification": {"tl": "T100"}}, {"id": "2"}],
+    }
     d = e.evaluate(tx)
     jsonschema.validate(d.to_dict(), _schema("decision-v1.json"))
     assert Decision.from_json(d.to_json()) == d
@@ -56,7 +63,14 @@ def test_transaction_round_trip_is_lossless() -> None:
 
 
 def test_outcome_order() -> None:
-    order = ["not_applicable", "no_license_required", "authorised", "review", "license_required", "prohibited"]
+    order = [
+        "not_applicable",
+        "no_license_required",
+        "authorised",
+        "review",
+        "license_required",
+        "prohibited",
+    ]
     assert sorted(Outcome, key=lambda o: o.severity) == [Outcome(x) for x in order]
     assert max(Outcome.REVIEW, Outcome.AUTHORISED) is Outcome.REVIEW
     assert Outcome.PROHIBITED > Outcome.LICENSE_REQUIRED >= Outcome.LICENSE_REQUIRED

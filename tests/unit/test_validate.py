@@ -74,7 +74,11 @@ def test_all_problems_are_reported_at_once_with_paths() -> None:
         ("lines", [], "lines"),
         ("lines", "1", "lines"),
         ("parties", [{"role": "end_user"}], "parties[0].name"),
-        ("authorisations", [{"regime": "eu", "id": "L", "valid_from": "2026-01-01", "valid_until": "2025-01-01"}], "authorisations[0].valid_until"),
+        (
+            "authorisations",
+            [{"regime": "eu", "id": "L", "valid_from": "2026-01-01", "valid_until": "2025-01-01"}],
+            "authorisations[0].valid_until",
+        ),
         ("authorisations", [{"regime": "EU", "id": "L"}], "authorisations[0].regime"),
     ],
 )
@@ -104,7 +108,9 @@ def test_booleans_are_not_numbers() -> None:
 
 
 def test_unknown_currency_and_lowercase_classification_key() -> None:
-    p = _paths(_tx(lines=[{"id": "1", "value": 5, "currency": "EURO", "classification": {"EU": "x"}}]))
+    p = _paths(
+        _tx(lines=[{"id": "1", "value": 5, "currency": "EURO", "classification": {"EU": "x"}}])
+    )
     assert "lines[0].currency" in p and "lines[0].classification.EU" in p
 
 
