@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as _dt
+import functools
 import logging
 import os
 import re
@@ -12,7 +13,7 @@ from importlib import metadata
 from typing import Any, Literal, Protocol
 
 from ._errors import EvaluationError, InvalidTransaction, Problem, RuleSetError
-from ._ir import Regime, Rule, TableView, eval_cond, tables_of
+from ._ir import Regime, Rule, TableView, tables_of
 from ._loader import bundled_regimes, load_regime
 from ._model import (
     AuthorisationUse,
@@ -25,7 +26,7 @@ from ._model import (
     ScreeningHit,
     Transaction,
 )
-from ._pyback import Firing, PythonBackend
+from ._pyback import Firing, PythonBackend, compile_cond
 from ._validate import parse_transaction
 
 __all__ = ["Engine", "ScreenerLike", "evaluate"]
@@ -43,6 +44,7 @@ _EFFECT_OUTCOME = {
 _TEMPLATE = re.compile(r"\{([a-z_][a-z0-9_.]*)\}")
 
 
+@functools.cache
 def _version() -> str:
     try:
         return metadata.version("exportrules")
@@ -120,10 +122,27 @@ def _fmt(v: Any) -> str:
     return str(v)
 
 
+@functools.lru_cache(maxsize=4096)
+def _template_parts(template: str) -> tuple[tuple[str, str | None], ...]:
+    """Split a message template into (literal, fact path or None) pairs, once per template."""
+    parts: list[tuple[str, str | None]] = []
+    pos = 0
+    for m in _TEMPLATE.finditer(template):
+        parts.append((template[pos : m.start()], m.group(1)))
+        pos = m.end()
+    parts.append((template[pos:], None))
+    return tuple(parts)
+
+
 def _render(template: str, frame: Mapping[str, Any]) -> str:
     if "{" not in template:
         return template
-    return _TEMPLATE.sub(lambda m: _fmt(frame.get(m.group(1))), template)
+    out = []
+    for lit, path in _template_parts(template):
+        out.append(lit)
+        if path is not None:
+            out.append(_fmt(frame.get(path)))
+    return "".join(out)
 
 
 class _Facts:
@@ -133,41 +152,46 @@ class _Facts:
 
     def __init__(self, tx: Transaction, date: _dt.date, hits: Sequence[ScreeningHit]) -> None:
         parties = tx.parties
-        match_lists = sorted({h.list for h in hits if h.level == "match"})
-        review_lists = sorted({h.list for h in hits if h.level != "match"})
-        policies = sorted(
-            {h.license_policy for h in hits if h.license_policy and h.level == "match"}
-        )
         self.date = date
-        self.base: dict[str, Any] = {
+        knowledge = tx.knowledge
+        base: dict[str, Any] = {
             "tx.id": tx.id,
             "tx.date": date.isoformat(),
             "tx.export_from": tx.export_from,
             "tx.destination": tx.destination,
             "tx.destination_region": tx.destination_region,
-            "tx.transit": list(tx.transit),
+            "tx.transit": _uniq(tx.transit) if tx.transit else (),
             "tx.activity": tx.activity,
-            "tx.end_use": list(tx.end_use),
-            "tx.knowledge": list(tx.knowledge),
-            "tx.red_flags": [k[9:] for k in tx.knowledge if k.startswith("red_flag:")],
-            "tx.party_types": sorted({p.type for p in parties}),
-            "tx.party_countries": sorted({p.country for p in parties if p.country}),
-            "tx.party_roles": sorted({p.role for p in parties}),
-            "tx.end_user_types": sorted({p.type for p in parties if p.role == "end_user"}),
-            "tx.end_user_countries": sorted(
-                {p.country for p in parties if p.role == "end_user" and p.country}
-            ),
-            "tx.consignee_countries": sorted(
-                {
-                    p.country
-                    for p in parties
-                    if p.role in ("consignee", "intermediate_consignee") and p.country
-                }
-            ),
-            "screening.match_lists": match_lists,
-            "screening.review_lists": review_lists,
-            "screening.policies": policies,
+            "tx.end_use": _uniq(tx.end_use) if tx.end_use else (),
+            "tx.knowledge": _uniq(knowledge) if knowledge else (),
+            "tx.red_flags": _uniq(k[9:] for k in knowledge if k.startswith("red_flag:"))
+            if knowledge
+            else (),
         }
+        if parties:
+            base["tx.party_types"] = _uniq(p.type for p in parties)
+            base["tx.party_countries"] = _uniq(p.country for p in parties if p.country)
+            base["tx.party_roles"] = _uniq(p.role for p in parties)
+            base["tx.end_user_types"] = _uniq(p.type for p in parties if p.role == "end_user")
+            base["tx.end_user_countries"] = _uniq(
+                p.country for p in parties if p.role == "end_user" and p.country
+            )
+            base["tx.consignee_countries"] = _uniq(
+                p.country
+                for p in parties
+                if p.role in ("consignee", "intermediate_consignee") and p.country
+            )
+        else:
+            base.update(_NO_PARTIES)
+        if hits:
+            base["screening.match_lists"] = _uniq(h.list for h in hits if h.level == "match")
+            base["screening.review_lists"] = _uniq(h.list for h in hits if h.level != "match")
+            base["screening.policies"] = _uniq(
+                h.license_policy for h in hits if h.license_policy and h.level == "match"
+            )
+        else:
+            base.update(_NO_HITS)
+        self.base = base
         self.parties: list[dict[str, Any]] = []
         for p in parties:
             ph = [h for h in hits if h.party == p.name and h.role == p.role]
@@ -177,13 +201,63 @@ class _Facts:
                     "party.type": p.type,
                     "party.name": p.name,
                     "party.country": p.country,
-                    "party.match_lists": sorted({h.list for h in ph if h.level == "match"}),
-                    "party.review_lists": sorted({h.list for h in ph if h.level != "match"}),
-                    "party.policies": sorted(
-                        {h.license_policy for h in ph if h.license_policy and h.level == "match"}
+                    "party.match_lists": _uniq(h.list for h in ph if h.level == "match"),
+                    "party.review_lists": _uniq(h.list for h in ph if h.level != "match"),
+                    "party.policies": _uniq(
+                        h.license_policy for h in ph if h.license_policy and h.level == "match"
                     ),
                 }
             )
+
+
+def _uniq(xs: Iterable[Any]) -> tuple[Any, ...]:
+    """Sorted distinct values: list facts are canonical, so results never depend on order."""
+    return tuple(sorted(set(xs)))
+
+
+_NO_PARTIES: dict[str, tuple[()]] = {
+    k: ()
+    for k in (
+        "tx.party_types",
+        "tx.party_countries",
+        "tx.party_roles",
+        "tx.end_user_types",
+        "tx.end_user_countries",
+        "tx.consignee_countries",
+    )
+}
+_NO_HITS: dict[str, tuple[()]] = {
+    k: () for k in ("screening.match_lists", "screening.review_lists", "screening.policies")
+}
+
+
+class _Runtime:
+    """Per-regime constants the engine needs on every evaluation, computed once."""
+
+    def __init__(self, regime: Regime) -> None:
+        self.applies = compile_cond(regime.applicability)
+        self.derived = {
+            f"derived.{r.effect.fact}": False for layer in regime.derive_strata for r in layer
+        }
+        self.lookups = [
+            (
+                lk,
+                f"{lk.name}.found",
+                [
+                    (c, f"{lk.name}.{c}")
+                    for c in regime.tables[lk.table].columns
+                    if c not in ("valid_from", "valid_until")
+                ],
+            )
+            for lk in regime.lookups
+        ]
+        self.base_tables = {lk.table for lk in regime.lookups} | tables_of(regime.applicability)
+        self.refs = {
+            name: DataRef(
+                regime=regime.id, table=name, source=t.source, as_of=t.as_of, verified=t.verified
+            )
+            for name, t in regime.tables.items()
+        }
 
 
 class Engine:
@@ -222,6 +296,7 @@ class Engine:
             ids[r.id] = r.origin
         self._regimes: tuple[Regime, ...] = tuple(sorted(loaded, key=lambda r: r.id))
         self._by_id = {r.id: r for r in self._regimes}
+        self._runtime = {r.id: _Runtime(r) for r in self._regimes}
         if isinstance(as_of, str):
             as_of = _dt.date.fromisoformat(as_of)
         self.as_of = as_of
@@ -446,14 +521,17 @@ class Engine:
     ) -> tuple[bool, list[Outcome]]:
         view = TableView(regime.tables, date)
         rid = regime.id
+        rt = self._runtime[rid]
         held = [a for a in t.authorisations if a.regime == rid]
         base = facts.base
         frames: list[dict[str, Any]] = []
         applicable: list[bool] = []
         used_tables: set[str] = set()
+        auth_ids = tuple(sorted(a.id for a in held))
+        applies = rt.applies
         for ln in t.lines:
             f = dict(base)
-            f["tx.authorisation_ids"] = [a.id for a in held]
+            f["tx.authorisation_ids"] = auth_ids
             cls = ln.classification
             f["line.id"] = ln.id
             f["line.description"] = ln.description
@@ -464,29 +542,30 @@ class Engine:
             f["line.value"] = ln.value
             f["line.quantity"] = ln.quantity
             f["line.currency"] = ln.currency
-            f["line.tags"] = list(ln.tags)
-            for lk in regime.lookups:
+            f["line.tags"] = _uniq(ln.tags) if ln.tags else ()
+            for lk, found_key, cols in rt.lookups:
                 rows = view.rows(lk.table, f.get(lk.key), lk.hierarchical)
-                f[f"{lk.name}.found"] = bool(rows)
                 if rows:
-                    for k, v in rows[0].items():
-                        f[f"{lk.name}.{k}"] = v
+                    f[found_key] = True
+                    row = rows[0]
+                    for col, key in cols:
+                        f[key] = row[col]
+                else:
+                    f[found_key] = False
             if regime.plugin_facts is not None:
                 extra = regime.plugin_facts(t, ln)
                 for k, v in extra.items():
                     if k not in regime.fact_types:
                         raise EvaluationError(f"plug-in of {rid} returned undeclared fact {k!r}")
                     f[k] = v
-            for layer in regime.derive_strata:
-                for r in layer:
-                    f.setdefault(f"derived.{r.effect.fact}", False)
+            if rt.derived:
+                f.update(rt.derived)
             frames.append(f)
-            applicable.append(eval_cond(regime.applicability, f, view))
+            applicable.append(applies(f, view))
         n = len(t.lines)
         if not any(applicable):
             return False, [Outcome.NOT_APPLICABLE] * n
-        used_tables.update(lk.table for lk in regime.lookups)
-        used_tables.update(tables_of(regime.applicability))
+        used_tables.update(rt.base_tables)
 
         in_force = (regime.effective_from is None or date >= regime.effective_from) and (
             regime.effective_until is None or date < regime.effective_until
@@ -542,11 +621,8 @@ class Engine:
                     used_tables,
                 )
             )
-        for name in sorted(used_tables):
-            tb = regime.tables[name]
-            data[(rid, name)] = DataRef(
-                regime=rid, table=name, source=tb.source, as_of=tb.as_of, verified=tb.verified
-            )
+        for name in used_tables:
+            data[(rid, name)] = rt.refs[name]
         return True, outs
 
     def _combine(

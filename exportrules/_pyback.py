@@ -74,6 +74,20 @@ def compile_cond(c: Cond) -> Pred:
             return isinstance(x, str) and fm(x) is not None
 
         return match
+    if op == "in_table" and c.column is None:
+        name, hier = v, c.hierarchical
+
+        def in_table(f: Mapping[str, Any], t: TableView) -> bool:
+            x = f.get(p)
+            if x is None:
+                return False
+            if isinstance(x, str):
+                if not hier:
+                    return x in t.index(name)
+                return bool(t.rows(name, x, True))
+            return any(bool(t.rows(name, k, hier)) for k in x)
+
+        return in_table
     leaf = c
     return lambda f, t: eval_leaf(leaf, f.get(p), t)
 

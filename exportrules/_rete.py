@@ -417,6 +417,7 @@ class _Compiled:
         self.hits: set[tuple[str, int, int | None]] = set()
         self.errors: list[str] = []
         self.live = 0
+        self.session_open = False
         self._sids = itertools.count(1)
         self.ruleset = self._build()
 
@@ -509,6 +510,7 @@ class _Compiled:
         payload = json.dumps(facts, ensure_ascii=False) if plain else _dumps(facts)
         rs = self.ruleset
         code, state = _dre.assert_facts(rs._handle, payload)
+        self.session_open = True
         if code not in (0, 1):  # 1: some fact matched no rule, which is fine for facts
             raise EvaluationError(f"durable_rules rejected a fact (code {code})")
         failure: list[Any] = []
@@ -559,7 +561,8 @@ class _Compiled:
             for s in range(self.n_strata):
                 facts += self._facts(sid, day, view, frames, parties, line_props, party_props,
                                      f"D{s}", f"Q{s}")  # fmt: skip
-                self._post(facts, plain)
+                if facts:  # durable crashes on an empty batch
+                    self._post(facts, plain)
                 facts = []
                 for name, i, _j in sorted(self.hits, key=_hit_key):
                     frames[i][f"derived.{rules[name].effect.fact}"] = True
@@ -571,11 +574,15 @@ class _Compiled:
             hits = sorted(self.hits, key=_hit_key)
             self.hits.clear()
         finally:
-            try:
-                self.ruleset.delete_state(sid)
+            if self.session_open:  # durable fails on deleting a session it never saw
+                try:
+                    self.ruleset.delete_state(sid)
+                    self.live -= 1
+                except Exception:
+                    log.exception("rete: could not delete session %s", sid)
+            else:
                 self.live -= 1
-            except Exception:
-                log.exception("rete: could not delete session %s", sid)
+            self.session_open = False
         return [(rules[name], i, j) for name, i, j in hits]
 
     def _facts(

@@ -174,17 +174,25 @@ def _find_supplement(root: ET.Element, name: str) -> ET.Element | None:
 
 
 def _rows(table: ET.Element) -> Iterator[tuple[str, list[str]]]:
-    """(kind, cells) for each TR: kind 'th' when the row holds header cells."""
+    """(kind, cells) for each row: kind 'th' when the row holds header cells.
+
+    Reads HTML-like tables (TR/TH/TD) and, for robustness, GPO tables as printed in the CFR
+    (BOXHD/CHED header, ROW/ENT body).
+    """
     for tr in table.iter():
-        if _tag(tr) != "tr":
+        t = _tag(tr)
+        if t == "boxhd":
+            yield "th", [_cell_text(c) for c in tr if _tag(c) == "ched"]
             continue
-        cells = [c for c in tr if _tag(c) in ("th", "td")]
+        if t not in ("tr", "row"):
+            continue
+        cells = [c for c in tr if _tag(c) in ("th", "td", "ent")]
         kind = "th" if cells and all(_tag(c) == "th" for c in cells) else "td"
         yield kind, [_cell_text(c) for c in cells]
 
 
 def _tables(el: ET.Element) -> list[ET.Element]:
-    return [t for t in el.iter() if _tag(t) == "table"]
+    return [t for t in el.iter() if _tag(t) in ("table", "gpotable")]
 
 
 def _country(name: str, names: dict[str, str], where: str) -> str:
@@ -363,7 +371,7 @@ def _blocks(el: ET.Element) -> Iterator[ET.Element]:
     """Block elements (headings, paragraphs, tables) in document order, tables not entered."""
     for ch in el:
         t = _tag(ch)
-        if t == "table" or t in ("p", "fp") or t.startswith("hd"):
+        if t in ("table", "gpotable", "p", "fp") or t.startswith("hd"):
             yield ch
         else:
             yield from _blocks(ch)
@@ -371,7 +379,7 @@ def _blocks(el: ET.Element) -> Iterator[ET.Element]:
 
 def _heading(el: ET.Element) -> tuple[str, str] | None:
     t = _tag(el)
-    if t == "table":
+    if t in ("table", "gpotable"):
         return None
     lead_bold = len(el) > 0 and _tag(el[0]) in ("b", "e") and not (el.text or "").strip()
     bold = t.startswith("hd") or lead_bold
@@ -483,7 +491,7 @@ def parse_ccl(root: ET.Element) -> list[dict[str, str]]:
             continue
         if cur is None:
             continue
-        if _tag(b) == "table":
+        if _tag(b) in ("table", "gpotable"):
             for _kind, cells in _rows(b):
                 if len(cells) >= 2 and cells[0]:
                     _control_row(cur, cells[0], cells[1])

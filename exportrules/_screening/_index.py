@@ -8,8 +8,9 @@ tokens, and from the concatenation of adjacent tokens ("Heng Da" -> "hengda"), t
 Score of a query against one name (all in 0..1):
 
 * token similarity ``s(q, n)``: 1 for equal tokens; the edit ratio ``1 - lev / max(len)`` when
-  it is at least 0.7; at least 0.9 when the phonetic keys agree and the edit ratio is at least
-  0.5; a query token equal to two adjacent name tokens joined (or the reverse) counts 0.95.
+  it is at least 0.7 (optimal string alignment: a transposition costs 1; the best over the
+  token's known variant spellings); at least 0.85 when the phonetic keys agree and the edit
+  ratio is at least 0.6; a query token equal to two adjacent name tokens joined (or the reverse) counts 0.95.
 * each query token is aligned to its most similar unused name token; ``cov_q`` is the
   IDF-weighted share of the query covered, ``cov_n`` the IDF-weighted share of the name
   covered (common words such as "trading" weigh little, rare ones much).
@@ -29,57 +30,115 @@ from __future__ import annotations
 import functools
 import heapq
 import math
+import re
 from collections.abc import Sequence
 
 import attrs
 
 from ._model import ListEntry, RestrictedList
 from ._normalise import normalise_tokens, phonetic_key
+from ._tables import VARIANTS
 
 __all__ = ["NameIndex", "Scored", "edit_ratio"]
 
 _MIN_EDIT = 0.7
-_PHON_FLOOR = 0.9
+_PHON_FLOOR = 0.85
+_PHON_MIN_EDIT = 0.6
 _JOIN_SIM = 0.95
 _COMMON_POSTINGS = 3000  # tokens on more names than this do not generate candidates alone
 
 
 @functools.lru_cache(maxsize=262144)
 def edit_ratio(a: str, b: str) -> float:
-    """``1 - levenshtein(a, b) / max(len)``, in 0..1 (1 for equal strings)."""
+    """``1 - osa(a, b) / max(len)`` in 0..1, where ``osa`` is the optimal-string-alignment
+    distance (insertions, deletions, substitutions and adjacent transpositions each cost 1).
+
+    Pairs whose length difference alone puts them below 0.5 return that upper bound unrefined.
+    """
     if a == b:
         return 1.0
     la, lb = len(a), len(b)
     if not la or not lb:
         return 0.0
-    if abs(la - lb) / max(la, lb) > 1 - _MIN_EDIT:
-        return 1 - abs(la - lb) / max(la, lb)  # a lower bound is enough: it is below the floor
+    bound = 1 - abs(la - lb) / max(la, lb)
+    if bound < 0.5:
+        return bound
+    prev2: list[int] = []
     prev = list(range(lb + 1))
-    for i, ca in enumerate(a, 1):
-        cur = [i]
-        for j, cb in enumerate(b, 1):
-            cur.append(min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (ca != cb)))
-        prev = cur
+    for i in range(1, la + 1):
+        ca = a[i - 1]
+        cur = [i] + [0] * lb
+        for j in range(1, lb + 1):
+            cb = b[j - 1]
+            v = min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (ca != cb))
+            if i > 1 and j > 1 and ca == b[j - 2] and a[i - 2] == cb:
+                v = min(v, prev2[j - 2] + 1)
+            cur[j] = v
+        prev2, prev = prev, cur
     return 1 - prev[lb] / max(la, lb)
 
 
 @functools.lru_cache(maxsize=262144)
 def token_sim(q: str, t: str) -> float:
-    """Similarity of two canonical tokens (see the module docstring)."""
+    """Similarity of two canonical tokens (see the module docstring).
+
+    The edit ratio is taken against every known spelling of ``t`` (``muhammad`` is also
+    ``mohammed``, ``mohamad``...), so a typo in a variant spelling still comes close.
+    """
     if q == t:
         return 1.0
     if len(q) <= 2 or len(t) <= 2:
         return 0.0
-    e = edit_ratio(q, t)
-    if e >= 0.5 and len(q) >= 3 and phonetic_key(q) == phonetic_key(t):
+    e, best = max((edit_ratio(q, s), s) for s in spellings(t))
+    if e >= _PHON_MIN_EDIT and phonetic_key(q) == phonetic_key(t):
         return max(e, _PHON_FLOOR)
-    if len(q) <= 3 or len(t) <= 3:
+    if len(q) <= 3 or len(best) <= 3:
         return 0.0  # short tokens: a one-letter change makes another word
     return e if e >= _MIN_EDIT else 0.0
 
 
+def spellings(t: str) -> tuple[str, ...]:
+    """``t`` and the variant spellings that normalise to it."""
+    return _SPELLINGS.get(t, (t,))
+
+
+_SPELLINGS: dict[str, tuple[str, ...]] = {}
+for _v, _k in VARIANTS.items():
+    _SPELLINGS[_k] = (*_SPELLINGS.get(_k, (_k,)), _v)
+
+
 def _deletes(tok: str) -> set[str]:
     return {tok[:i] + tok[i + 1 :] for i in range(len(tok))}
+
+
+_PAREN = re.compile(r"\s*\(([^()]*)\)\s*")
+
+
+def _name_forms(name: str, quality: str) -> list[tuple[tuple[str, ...], str]]:
+    """Token forms indexed for one listed name, with the quality each carries.
+
+    A parenthesised part ("Emal Bilal Construction Company (EBCC)") is indexed with and without
+    it, and alone (usually an acronym); a bare acronym alias (one token of at most 4 letters)
+    is ``weak``: it identifies nobody on its own.
+    """
+    forms: list[tuple[tuple[str, ...], str]] = []
+    toks = normalise_tokens(name)
+    if toks:
+        forms.append((toks, quality))
+    if "(" in name:
+        outer = normalise_tokens(_PAREN.sub(" ", name))
+        if outer and outer != toks:
+            forms.append((outer, quality))
+        for inner in _PAREN.findall(name):
+            it = normalise_tokens(inner)
+            if it and it != toks:
+                forms.append((it, "weak" if len(it) == 1 and len(it[0]) <= 4 else quality))
+    out = []
+    for t, q in forms:
+        if q in ("good", "low") and len(t) == 1 and len(t[0]) <= 4:
+            q = "weak"
+        out.append((t, q))
+    return out
 
 
 @attrs.frozen
@@ -108,43 +167,64 @@ class NameIndex:
     def __init__(self, lists: Sequence[RestrictedList]) -> None:
         self.lists = tuple(lists)
         self.entries: list[tuple[RestrictedList, ListEntry]] = []
-        token_lists: list[tuple[int, int, tuple[str, ...], str]] = []
+        raw: list[tuple[int, int, tuple[str, ...], str]] = []
         df: dict[str, int] = {}
         for rl in self.lists:
             for e in rl.entries:
                 ei = len(self.entries)
                 self.entries.append((rl, e))
-                for pos, (name, q) in enumerate(zip(e.names, e.alias_quality)):
-                    toks = normalise_tokens(name)
-                    if not toks:
-                        continue
-                    if q in ("good", "low") and len(toks) == 1 and len(toks[0]) <= 4:
-                        q = "weak"  # a bare acronym alias identifies nobody on its own
-                    token_lists.append((ei, pos, toks, q))
-                    for t in set(toks):
-                        df[t] = df.get(t, 0) + 1
-        n = max(len(token_lists), 1)
-        self._n = n
-        self.max_weight = math.log((n + 1) / 0.5)
-        self.idf: dict[str, float] = {t: math.log((n + 1) / (c + 0.5)) for t, c in df.items()}
+                for pos, name in enumerate(e.names):
+                    q = e.alias_quality[pos]
+                    for toks, vq in _name_forms(name, q):
+                        raw.append((ei, pos, toks, vq))
+                        for t in set(toks):
+                            df[t] = df.get(t, 0) + 1
+        n = max(len(raw), 1)
+        log = math.log
+        self.max_weight = log((n + 1) / 0.5)
+        self.idf: dict[str, float] = {t: log((n + 1) / (c + 0.5)) for t, c in df.items()}
+        idf = self.idf
         self.names: list[_Name] = []
-        self.postings: dict[str, list[int]] = {}
-        for ei, pos, toks, q in token_lists:
-            w = tuple(self.idf[t] for t in toks)
-            nid = len(self.names)
+        postings: dict[str, list[int]] = {}
+        for nid, (ei, pos, toks, q) in enumerate(raw):
+            w = tuple([idf[t] for t in toks])
             self.names.append(_Name(ei, pos, toks, w, sum(w), q))
-            keys = set(toks)
-            keys.update(a + b for a, b in zip(toks, toks[1:]))
-            for k in keys:
-                self.postings.setdefault(k, []).append(nid)
-        self.deletes: dict[str, list[str]] = {}
-        self.phonetic: dict[str, list[str]] = {}
-        for t in self.postings:
-            if len(t) >= 4:
-                for d in _deletes(t):
-                    self.deletes.setdefault(d, []).append(t)
-            if len(t) >= 3:
-                self.phonetic.setdefault(phonetic_key(t), []).append(t)
+            for k in toks:
+                p = postings.get(k)
+                if p is None:
+                    postings[k] = [nid]
+                elif p[-1] != nid:
+                    p.append(nid)
+            for a, b in zip(toks, toks[1:]):
+                k = a + b
+                p = postings.get(k)
+                if p is None:
+                    postings[k] = [nid]
+                elif p[-1] != nid:
+                    p.append(nid)
+        self.postings = postings
+        deletes: dict[str, list[str]] = {}
+        phonetic: dict[str, list[str]] = {}
+        for t in postings:
+            lt = len(t)
+            if lt >= 4:
+                for i in range(lt):
+                    d = t[:i] + t[i + 1 :]
+                    lst = deletes.get(d)
+                    if lst is None:
+                        deletes[d] = [t]
+                    else:
+                        lst.append(t)
+            if lt >= 3:
+                phonetic.setdefault(phonetic_key(t), []).append(t)
+            sp = _SPELLINGS.get(t)
+            if sp is not None:
+                for v in sp[1:]:  # typos of a variant spelling find the canonical token
+                    deletes.setdefault(v, []).append(t)
+                    for d in _deletes(v):
+                        deletes.setdefault(d, []).append(t)
+        self.deletes = deletes
+        self.phonetic = phonetic
 
     def __len__(self) -> int:
         return len(self.entries)

@@ -35,17 +35,25 @@ _ABD_PREFIX = re.compile(r"^(?:abdul|abdel|abdur|abdol|abdal|abdel|abd)(?P<rest>
 @functools.lru_cache(maxsize=65536)
 def raw_tokens(name: str) -> tuple[str, ...]:
     """Lower-case ASCII-folded word tokens, before legal-form and stop-word removal."""
-    s = name.translate(_TRANS)
-    s = unicodedata.normalize("NFKD", s)
-    s = "".join(c for c in s if not unicodedata.combining(c))
-    s = s.casefold().translate(_TRANS)
+    if name.isascii():
+        s = name.lower()
+    else:
+        s = name.translate(_TRANS)
+        s = unicodedata.normalize("NFKD", s)
+        s = "".join(c for c in s if not unicodedata.combining(c))
+        s = s.casefold().translate(_TRANS)
     s = _APOSTROPHES.sub("", s)
     s = s.replace(".", "").replace("&", " and ")
     s = _PARTICLE.sub("", s)
     return tuple(t for t in _NON_WORD.split(s) if t)
 
 
+_PHRASE_STARTS = frozenset(ph[0] for ph in LEGAL_PHRASES)
+
+
 def _drop_phrases(tokens: list[str]) -> list[str]:
+    if _PHRASE_STARTS.isdisjoint(tokens):
+        return tokens
     out: list[str] = []
     i = 0
     while i < len(tokens):

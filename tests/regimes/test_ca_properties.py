@@ -41,6 +41,7 @@ def _column(table: str, column: str) -> list[str]:
 
 
 AREA_CONTROL_LIST = _column("area_control_list", "country")
+AFCCL = _column("afccl", "country")
 GEP41_DESTINATIONS = _column("gep41_destinations", "country")
 SANCTIONED = _column("sanctioned_destinations", "country")
 HR_CONCERN = _column("hr_concern", "country")
@@ -188,6 +189,23 @@ def test_arms_to_human_rights_concern_destinations_are_held(tx: dict[str, Any]) 
 @given(tx=transactions(codes=STRATEGIC_RU_BY, destinations=["RU", "BY"]))
 def test_strategic_items_to_russia_and_belarus_are_prohibited(tx: dict[str, Any]) -> None:
     assert _outcome(_engine().evaluate(_with_permit(tx))) is Outcome.PROHIBITED
+
+
+def _tag_all(tx: dict[str, Any], tag: str) -> dict[str, Any]:
+    return {**tx, "lines": [{**ln, "tags": [*ln["tags"], tag]} for ln in tx["lines"]]}
+
+
+@given(tx=transactions(codes=ARMS, destinations=[d for d in DESTINATIONS if d not in AFCCL]))
+def test_prohibited_weapons_outside_the_afccl_are_prohibited(tx: dict[str, Any]) -> None:
+    # EIPA s. 7(2)(a): the Minister may not issue a permit, so a held one cannot help.
+    d = _engine().evaluate(_with_permit(_tag_all(tx, "ca_prohibited_weapon")))
+    assert _outcome(d) is Outcome.PROHIBITED
+
+
+@given(tx=transactions(), tag=st.sampled_from(["ca_prohibited_weapon"]))
+def test_marking_a_prohibited_weapon_never_lowers_the_outcome(tx: dict[str, Any], tag: str) -> None:
+    before = _outcome(_engine().evaluate(tx))
+    assert _outcome(_engine().evaluate(_tag_all(tx, tag))) >= before
 
 
 @given(tx=transactions(), knowledge=st.sampled_from(["aware_wmd", "informed_wmd"]))

@@ -156,3 +156,25 @@ def test_generated_tables_load_into_the_us_regime(tmp_path: Path) -> None:
     assert outcome("2A000.a", "DE") == "no_license_required"
     assert outcome("9A999", "DE") == "review"
     assert outcome("5A980", "CA") == "license_required"
+
+
+def test_gpo_table_layout_is_read_too(tmp_path: Path) -> None:
+    """The same chart as a GPO table (BOXHD/CHED, ROW/ENT), the layout of printed CFR XML."""
+    text = FIXTURE.read_text(encoding="utf-8")
+    start = text.index("<TABLE>", text.index('N="Supplement No. 1 to Part 738"'))
+    end = text.index("</TABLE>", start) + len("</TABLE>")
+    chart = text[start:end]
+    header = chart.split("\n")[2]  # the row of column identifiers
+    gpo = chart.replace(chart.split("\n")[1] + "\n", "").replace(header, header.replace(
+        "<TR>", "<BOXHD>").replace("</TR>", "</BOXHD>").replace("<TH>", "<CHED>").replace(
+        "</TH>", "</CHED>"))  # fmt: skip
+    gpo = gpo.replace("<TABLE>", "<GPOTABLE>").replace("</TABLE>", "</GPOTABLE>")
+    gpo = gpo.replace("<TR>", "<ROW>").replace("</TR>", "</ROW>")
+    gpo = gpo.replace("<TD>", "<ENT>").replace("</TD>", "</ENT>").replace("<TD/>", "<ENT/>")
+    assert "<TD" not in gpo and "<CHED>CB 1</CHED>" in gpo
+    p = tmp_path / "gpo.xml"
+    p.write_text(text[:start] + gpo + text[end:], encoding="utf-8")
+    import_ecfr(p, tmp_path / "out")
+    rows = {r["country"]: r for r in _rows(tmp_path / "out" / "country_chart.csv")}
+    assert len(rows) == 8
+    assert [c for c in CHART_COLUMNS if rows["CA"][c] == "X"] == ["cb1", "fc1"]
