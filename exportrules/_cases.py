@@ -108,6 +108,14 @@ def load_cases(source: Any, label: str | None = None) -> list[Case]:
                 except ValueError:
                     problems.append(f"{cw}: {exp['outcome']!r} is not an outcome")
             tx = _convert(c.get("transaction", {}))
+            # TOML has no null: in a case, `classification = { eu = false }` states null
+            # ("not listed under that regime"), which a real transaction writes as null.
+            for ln in tx.get("lines", []) if isinstance(tx.get("lines"), list) else []:
+                cl = ln.get("classification") if isinstance(ln, dict) else None
+                if isinstance(cl, dict):
+                    for k, v in cl.items():
+                        if v is False:
+                            cl[k] = None
             tx.setdefault("id", re.sub(r"[^A-Za-z0-9._-]", "-", name)[:128])
             out.append(
                 Case(

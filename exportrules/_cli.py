@@ -262,6 +262,12 @@ def cmd_screen(args: argparse.Namespace) -> int:
     )
 
 
+def cmd_import_ecfr(args: argparse.Namespace) -> int:
+    from ._importers.ecfr import main as ecfr_main
+
+    return ecfr_main(args.rest)
+
+
 def cmd_lists(args: argparse.Namespace) -> int:
     from ._screening import cli as scli
 
@@ -340,6 +346,14 @@ def build_parser() -> argparse.ArgumentParser:
     sc.add_argument("--json", action="store_true")
     sc.set_defaults(func=cmd_screen)
 
+    ie = sub.add_parser(
+        "import-ecfr",
+        help="regenerate the US tables (Country Chart, Country Groups, CCL) from eCFR XML",
+        add_help=False,
+    )
+    ie.add_argument("rest", nargs=argparse.REMAINDER)
+    ie.set_defaults(func=cmd_import_ecfr)
+
     ls = sub.add_parser("lists", help="the bundled restricted-party lists: sources, dates, sizes")
     ls.add_argument("--json", action="store_true")
     ls.set_defaults(func=cmd_lists)
@@ -347,6 +361,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] == ["import-ecfr"]:  # the importer owns its own options (and --help)
+        from ._importers.ecfr import main as ecfr_main
+
+        return ecfr_main(argv[1:])
     parser = build_parser()
     args = parser.parse_args(argv)
     try:

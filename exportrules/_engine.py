@@ -297,6 +297,8 @@ class Engine:
         self._regimes: tuple[Regime, ...] = tuple(sorted(loaded, key=lambda r: r.id))
         self._by_id = {r.id: r for r in self._regimes}
         self._runtime = {r.id: _Runtime(r) for r in self._regimes}
+        # Unknown item tags are refused: a misspelt tag must not silently drop a control.
+        self._tags = frozenset(t for r in self._regimes for t in r.tags)
         if isinstance(as_of, str):
             as_of = _dt.date.fromisoformat(as_of)
         self.as_of = as_of
@@ -494,7 +496,17 @@ class Engine:
 
     def _check_codes(self, t: Transaction) -> None:
         problems = []
+        known_tags = self._tags
         for i, ln in enumerate(t.lines):
+            for j, tag in enumerate(ln.tags):
+                if tag not in known_tags:
+                    problems.append(
+                        Problem(
+                            f"lines[{i}].tags[{j}]",
+                            f"{tag!r} is not an item tag any loaded regime knows "
+                            f"(known: {', '.join(sorted(known_tags)) or 'none'})",
+                        )
+                    )
             for rid, code in ln.classification.items():
                 r = self._by_id.get(rid)
                 if r is None or code is None or r.code_pattern is None:
@@ -666,10 +678,18 @@ class Engine:
             if cov:
                 discharged |= cov
                 used_auth.append((r, None, cov))
-        for a in held:
-            if a.covers(line_id, t.destination, date) and not denied(a.id, a.type) and reasons:
-                discharged |= reasons
-                used_auth.append((None, a, set(reasons)))
+        if held and reasons:
+            named_only = {r.effect.reason for r, _ in requires if r.effect.held == "named"}
+            for a in held:
+                if not a.covers(line_id, t.destination, date) or denied(a.id, a.type):
+                    continue
+                if a.reasons:
+                    cov = reasons & set(a.reasons)
+                else:
+                    cov = reasons - named_only
+                if cov:
+                    discharged |= cov
+                    used_auth.append((None, a, cov))
 
         pending = reasons - discharged
         if by_kind.get("prohibit"):
@@ -726,7 +746,9 @@ class Engine:
                     fo = Outcome.AUTHORISED
                 elif kind in _EFFECT_OUTCOME:
                     fo = _EFFECT_OUTCOME[kind]
-                else:
+                elif kind == "no_license":
+                    fo = Outcome.NO_LICENSE_REQUIRED
+                else:  # deny_authorisation: it shapes the line's outcome, so it carries it
                     fo = outcome
                 fr = frame_for(pj)
                 report = None
@@ -752,7 +774,7 @@ class Engine:
                         outcome=fo,
                         citation=r.citation,
                         message=_render(r.message, fr),
-                        policy=r.policy,
+                        policy=_render(r.policy, fr) if r.policy else None,
                         reason=r.effect.reason,
                         authorisation=r.effect.authorisation
                         if kind in ("authorise", "deny_authorisation")

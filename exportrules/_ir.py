@@ -254,6 +254,9 @@ class Effect:
     covers: tuple[str, ...] = ()
     conditions: tuple[str, ...] = ()
     fact: str | None = None
+    # require only: "any" - any held licence of the regime covering the line discharges it;
+    # "named" - only a held licence that names this reason in its `reasons`.
+    held: str = "any"
 
 
 @attrs.frozen
@@ -309,6 +312,7 @@ class Regime:
     fact_types: dict[str, str]
     plugin_facts: Callable[[Any, Any], Mapping[str, Any]] | None = None
     folder: Any = None  # the Traversable it was read from
+    tags: dict[str, str] = attrs.field(factory=dict)  # item tags the regime reads -> meaning
     derive_strata: tuple[tuple[Rule, ...], ...] = ()
     effect_rules: tuple[Rule, ...] = ()
 

@@ -113,6 +113,7 @@ _REGIME_KEYS = {
     "lookup",
     "held_licence_citation",
     "description",
+    "tags",
 }
 _TABLE_KEYS = {"source", "as_of", "verified", "coverage", "key", "columns", "file"}
 _LOOKUP_KEYS = {"name", "table", "key", "match"}
@@ -130,7 +131,7 @@ _RULE_KEYS = {
 }
 _THEN_KEYS: dict[str, set[str]] = {
     "prohibit": set(),
-    "require": {"reason"},
+    "require": {"reason", "held_licences"},
     "review": set(),
     "authorise": {"authorisation", "kind", "covers", "conditions"},
     "deny_authorisation": {"authorisation", "kind"},
@@ -265,6 +266,18 @@ def _load_table(
     if not isinstance(meta, dict):
         ctx.err(where, "must be a table")
         return None
+    # An importer writes tables/<name>.meta.toml beside the CSV it generated; its provenance
+    # (source, as_of, verified, coverage) overrides the hand-written entry in regime.toml.
+    stem = str(meta.get("file", f"{name}.csv")).rsplit(".", 1)[0]
+    mf = folder.joinpath("tables").joinpath(f"{stem}.meta.toml")
+    if mf.is_file():
+        got = _read_toml(mf, f"{label}/tables/{stem}.meta.toml", ctx)
+        if got is not None:
+            gen, _ = got
+            bad = set(gen) - {"source", "as_of", "verified", "coverage"}
+            if bad:
+                ctx.err(f"{label}/tables/{stem}.meta.toml", f"unknown key(s) {sorted(bad)}")
+            meta = {**meta, **{k: v for k, v in gen.items() if k not in bad}}
     for k in meta:
         if k not in _TABLE_KEYS:
             ctx.err(where, f"unknown key {k!r}")
@@ -676,6 +689,21 @@ def load_regime(source: Any, *, label: str | None = None) -> Regime:
             seen[rule.id] = rw
             rules.append(rule)
 
+    tags_meta = meta.get("tags", {})
+    if not isinstance(tags_meta, dict) or not all(
+        isinstance(k, str) and _NAME.match(k) and isinstance(v, str) and v.strip()
+        for k, v in tags_meta.items()
+    ):
+        ctx.err(where, "[tags] maps each item tag (lower-case name) to what it means")
+        tags_meta = {}
+    for rule in rules:
+        for tag in sorted(_tags_read(rule.condition)):
+            if tag not in tags_meta:
+                ctx.err(rule.source, f"rule {rule.id!r} reads tag {tag!r}, not declared in [tags]")
+    for tag in sorted(_tags_read(applicability)):
+        if tag not in tags_meta:
+            ctx.err(where, f"applicability reads tag {tag!r}, not declared in [tags]")
+
     strat, cyc = strata(rules)
     ctx.problems.extend(cyc)
     if ctx.problems:
@@ -701,9 +729,29 @@ def load_regime(source: Any, *, label: str | None = None) -> Regime:
         fact_types=facts,
         plugin_facts=plugin_fn,
         folder=folder,
+        tags=dict(tags_meta),
         derive_strata=strat,
         effect_rules=tuple(r for r in rules if r.effect.kind != "derive"),
     )
+
+
+def _tags_read(c: Cond) -> set[str]:
+    if isinstance(c, Leaf):
+        if c.path != "line.tags":
+            return set()
+        if c.op == "contains":
+            return {str(c.value)}
+        if c.op == "intersects":
+            return {str(x) for x in c.value}
+        return set()
+    if isinstance(c, All | Any_):
+        out: set[str] = set()
+        for ch in c.children:
+            out |= _tags_read(ch)
+        return out
+    if isinstance(c, Not):
+        return _tags_read(c.child)
+    return set()
 
 
 def _parse_rule(
@@ -755,7 +803,10 @@ def _parse_rule(
         reason = then.get("reason")
         if not isinstance(reason, str) or not reason:
             err(rw, f"{label}: require needs a 'reason'")
-        eff = Effect(kind=kind, reason=reason)
+        held = then.get("held_licences", "any")
+        if held not in ("any", "named"):
+            err(rw, f"{label}: held_licences must be 'any' or 'named'")
+        eff = Effect(kind=kind, reason=reason, held=str(held))
     elif kind == "authorise":
         aid, ak = then.get("authorisation"), then.get("kind")
         covers, conds = then.get("covers"), then.get("conditions", [])
@@ -804,6 +855,9 @@ def _parse_rule(
     policy = r.get("policy")
     if policy is not None and not isinstance(policy, str):
         err(rw, f"{label}: 'policy' must be a string")
+    for p in _TEMPLATE.findall(policy or ""):
+        if not p.startswith("derived.") and _fact_type(p, facts, fe == "party") is None:
+            err(rw, f"{label}: policy names unknown fact {{{p}}}")
     report = r.get("report", False)
     if not isinstance(report, bool):
         err(rw, f"{label}: 'report' must be true or false")

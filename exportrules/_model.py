@@ -132,6 +132,7 @@ class Authorisation:
     destinations: tuple[str, ...] = attrs.field(default=(), converter=_tuple)
     valid_from: _dt.date | None = None
     valid_until: _dt.date | None = None
+    reasons: tuple[str, ...] = attrs.field(default=(), converter=_tuple)
 
     def to_dict(self) -> dict[str, Any]:
         d: dict[str, Any] = {
@@ -141,6 +142,8 @@ class Authorisation:
             "lines": list(self.lines),
             "destinations": list(self.destinations),
         }
+        if self.reasons:
+            d["reasons"] = list(self.reasons)
         if self.valid_from is not None:
             d["valid_from"] = self.valid_from.isoformat()
         if self.valid_until is not None:

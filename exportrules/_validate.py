@@ -151,7 +151,7 @@ _LINE_KEYS = frozenset(
     }
 )
 _AUTH_KEYS = frozenset(
-    {"regime", "id", "type", "lines", "destinations", "valid_from", "valid_until"}
+    {"regime", "id", "type", "lines", "destinations", "valid_from", "valid_until", "reasons"}
 )
 _TAG = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
 
@@ -461,6 +461,14 @@ def parse_transaction(data: Any) -> Transaction:
             c.country(x, _join(_join(ap, "destinations"), j))
             for j, x in enumerate(c.array(ad.get("destinations"), _join(ap, "destinations")))
         ]
+        areasons = []
+        for j, x in enumerate(c.array(ad.get("reasons"), _join(ap, "reasons"))):
+            rp = _join(_join(ap, "reasons"), j)
+            rs = c.text(x, rp)
+            if rs is not None and not _TAG.match(rs):
+                c.add(rp, f"{rs!r} is not a reason code (lower-case letters, digits and _)")
+            elif rs is not None:
+                areasons.append(rs)
         vf = c.date(ad.get("valid_from"), _join(ap, "valid_from"))
         vu = c.date(ad.get("valid_until"), _join(ap, "valid_until"))
         if vf and vu and vu < vf:
@@ -475,6 +483,7 @@ def parse_transaction(data: Any) -> Transaction:
                     destinations=[x for x in adest if x is not None],
                     valid_from=vf,
                     valid_until=vu,
+                    reasons=areasons,
                 )
             )
 

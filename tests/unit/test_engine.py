@@ -217,7 +217,9 @@ def test_entry_point_regimes_are_discovered(monkeypatch: pytest.MonkeyPatch) -> 
         return [_EP("testland", lambda: TL)]
 
     monkeypatch.setattr(metadata, "entry_points", fake)
+    monkeypatch.setattr("exportrules._engine.bundled_regimes", lambda: [])
     e = Engine.default(screening=None)
+    assert [r.id for r in e.regimes] == ["tl"]
     assert "tl" in {r.id for r in e.regimes}
     assert e.evaluate(tx()).regimes["tl"].outcome is Outcome.LICENSE_REQUIRED
 
@@ -228,6 +230,7 @@ def test_broken_entry_point_is_a_ruleset_error(monkeypatch: pytest.MonkeyPatch) 
             raise ImportError("no module named fake_pkg")
 
     monkeypatch.setattr(metadata, "entry_points", lambda group: [Bad("bad", None)])
+    monkeypatch.setattr("exportrules._engine.bundled_regimes", lambda: [])
     with pytest.raises(RuleSetError, match="entry point 'bad'"):
         Engine.default(screening=None)
 
