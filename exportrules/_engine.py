@@ -252,6 +252,9 @@ class _Runtime:
             for lk in regime.lookups
         ]
         self.base_tables = {lk.table for lk in regime.lookups} | tables_of(regime.applicability)
+        # A looked-up row as frame facts ("item.controls": ...), built once per row. Rows are
+        # immutable and live as long as the regime, so their id() is a stable key.
+        self.prefixed: dict[tuple[str, int], dict[str, Any]] = {}
         self.refs = {
             name: DataRef(
                 regime=regime.id, table=name, source=t.source, as_of=t.as_of, verified=t.verified
@@ -558,10 +561,13 @@ class Engine:
             for lk, found_key, cols in rt.lookups:
                 rows = view.rows(lk.table, f.get(lk.key), lk.hierarchical)
                 if rows:
-                    f[found_key] = True
                     row = rows[0]
-                    for col, key in cols:
-                        f[key] = row[col]
+                    pre = rt.prefixed.get((found_key, id(row)))
+                    if pre is None:
+                        pre = {key: row[col] for col, key in cols}
+                        pre[found_key] = True
+                        rt.prefixed[(found_key, id(row))] = pre
+                    f.update(pre)
                 else:
                     f[found_key] = False
             if regime.plugin_facts is not None:

@@ -30,13 +30,40 @@ def compile_cond(c: Cond) -> Pred:
         return lambda f, t: not inner(f, t)
     if isinstance(c, All):
         parts = tuple(compile_cond(ch) for ch in c.children)
+        if len(parts) == 1:
+            return parts[0]
         if len(parts) == 2:
             a, b = parts
             return lambda f, t: a(f, t) and b(f, t)
-        return lambda f, t: all(p(f, t) for p in parts)
+        if len(parts) == 3:
+            a, b, c3 = parts
+            return lambda f, t: a(f, t) and b(f, t) and c3(f, t)
+        if len(parts) == 4:
+            a, b, c3, d = parts
+            return lambda f, t: a(f, t) and b(f, t) and c3(f, t) and d(f, t)
+
+        def all_(f: Mapping[str, Any], t: TableView) -> bool:
+            for p in parts:
+                if not p(f, t):
+                    return False
+            return True
+
+        return all_
     if isinstance(c, Any_):
         parts = tuple(compile_cond(ch) for ch in c.children)
-        return lambda f, t: any(p(f, t) for p in parts)
+        if len(parts) == 1:
+            return parts[0]
+        if len(parts) == 2:
+            a, b = parts
+            return lambda f, t: a(f, t) or b(f, t)
+
+        def any_(f: Mapping[str, Any], t: TableView) -> bool:
+            for p in parts:
+                if p(f, t):
+                    return True
+            return False
+
+        return any_
     assert isinstance(c, Leaf)
     p, op, v = c.path, c.op, c.value
     if op == "eq":
@@ -114,6 +141,15 @@ def _literal_prefix(pattern: str) -> str:
     return "".join(out)
 
 
+def _selectivity(path: str, values: list[Any]) -> int:
+    """Lower is better: how few frames a leaf on this path with these values matches."""
+    if path == "line.code":
+        return 0
+    if any(isinstance(v, bool) for v in values):
+        return 9  # a flag splits frames in two at best: index on it only as a last resort
+    return 2
+
+
 class _Index:
     """Rules indexed by one discriminating leaf of their top-level conjunction."""
 
@@ -144,20 +180,18 @@ class _Index:
                 continue
             cand: tuple[int, tuple[str, str, list[Any]]] | None = None
             if lf.op == "eq" and isinstance(lf.value, str | int | float):
-                cand = (0 if lf.path == "line.code" else 2, ("eq", lf.path, [lf.value]))
+                cand = (_selectivity(lf.path, [lf.value]), ("eq", lf.path, [lf.value]))
             elif lf.op == "in":
-                cand = (
-                    0 if lf.path == "line.code" else 2,
-                    ("eq", lf.path, sorted(lf.value, key=repr)),
-                )
+                vals = sorted(lf.value, key=repr)
+                cand = (_selectivity(lf.path, vals) + 1, ("eq", lf.path, vals))
             elif lf.op == "matches" and lf.pattern is not None:
                 pre = _literal_prefix(lf.pattern.pattern)
                 if pre:
                     cand = (1, ("prefix", lf.path, [pre]))
             elif lf.op == "contains":
-                cand = (3, ("list", lf.path, [lf.value]))
+                cand = (4, ("list", lf.path, [lf.value]))
             elif lf.op == "intersects":
-                cand = (3, ("list", lf.path, sorted(lf.value, key=repr)))
+                cand = (5, ("list", lf.path, sorted(lf.value, key=repr)))
             if cand is not None and (best is None or cand[0] < best[0]):
                 best = cand
         return best[1] if best else None
