@@ -181,6 +181,9 @@ class _Facts:
                 for p in parties
                 if p.role in ("consignee", "intermediate_consignee") and p.country
             )
+            base["tx.broker_countries"] = _uniq(
+                p.country for p in parties if p.role == "broker" and p.country
+            )
         else:
             base.update(_NO_PARTIES)
         if hits:
@@ -224,6 +227,7 @@ _NO_PARTIES: dict[str, tuple[()]] = {
         "tx.end_user_types",
         "tx.end_user_countries",
         "tx.consignee_countries",
+        "tx.broker_countries",
     )
 }
 _NO_HITS: dict[str, tuple[()]] = {

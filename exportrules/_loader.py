@@ -62,6 +62,7 @@ BASE_FACTS: dict[str, str] = {
     "tx.end_user_types": "list",
     "tx.end_user_countries": "list",
     "tx.consignee_countries": "list",
+    "tx.broker_countries": "list",
     "tx.authorisation_ids": "list",
     "line.id": "str",
     "line.description": "str",
@@ -91,7 +92,7 @@ _ID = re.compile(r"^[a-z][a-z0-9_]{0,31}$")
 _RULE_ID = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z0-9_]+)+$")
 _NAME = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
 _CITATION = re.compile(
-    r"^(.+, (Art\.|Arts\.|s\.|ss\.|item|items|Annex|Supp\.|Sch\.|para\.|[0-9§]).*"
+    r"^(.+(, | )(Art\.|Arts\.|s\.|ss\.|item|items|Annex|Supp\.|Sch\.|para\.|[0-9§]).*"
     r"|[0-9]+ CFR [0-9].*)$"
 )
 _TEMPLATE = re.compile(r"\{([a-z_][a-z0-9_.]*)\}")
@@ -563,6 +564,9 @@ def load_regime(source: Any, *, label: str | None = None) -> Regime:
         ctx.err(where, "'references' must be a non-empty array of sources")
         refs = []
     eff_from, eff_until = _interval(meta.get("effective"), where, ctx)
+    hlc = meta.get("held_licence_citation")
+    if hlc is not None and (not isinstance(hlc, str) or not _CITATION.match(hlc)):
+        ctx.err(where, f"held_licence_citation {hlc!r} is not in the form 'Instrument, Art. 12'")
     code_pattern = None
     if "code_pattern" in meta:
         try:

@@ -22,6 +22,7 @@ from exportrules._cases import load_cases, run_cases
 from exportrules._engine import FixedScreener
 from exportrules._loader import load_regime
 from exportrules._model import Decision, Outcome
+from exportrules._validate import countries
 from tests.conftest import ROOT
 
 CA = ROOT / "regimes" / "ca"
@@ -155,9 +156,18 @@ def test_s_2a_items_to_the_us_need_no_permit(tx: dict[str, Any]) -> None:
     assert _outcome(_engine().evaluate(tx)) is Outcome.NO_LICENSE_REQUIRED
 
 
-# Arms that need an individual permit to the US: ECL s. 2(b) items outside GEP-47 (untagged
-# firearms and ammunition) and the Group 5 weapons items; 9-2 and 9-4 go under GEP-47.
-ARMS_PERMIT_TO_US = {"2-1.a", "2-3.a", "5501", "5503"}
+# Arms controlled to the US (ECL s. 2(b) and the Group 5 weapons items); of these, 9-2 and 9-4
+# leave Canada under GEP-47 when they are exported as goods (not transferred as technology).
+ARMS_CONTROLLED_TO_US = {"2-1.a", "2-3.a", "9-2.a", "9-4", "5501", "5503"}
+GEP47_WITHOUT_TAG = {"9-2.a", "9-4"}
+
+
+def _individual_permit(code: str, dest: str, activity: str) -> bool:
+    if dest != "US":
+        return True
+    if code not in ARMS_CONTROLLED_TO_US:
+        return False
+    return not (code in GEP47_WITHOUT_TAG and activity in ("export", "reexport"))
 
 
 @given(tx=transactions(codes=ARMS), force=st.sampled_from(SECURITY_FORCES))
@@ -175,7 +185,7 @@ def test_arms_for_security_forces_are_held_even_with_a_permit(
             f.rule == "ca.assessment.security_force_end_user" and f.line == ln["id"]
             for f in d.findings
         )
-        assert held == (tx["destination"] != "US" or code in ARMS_PERMIT_TO_US), code
+        assert held == _individual_permit(code, tx["destination"], tx["activity"]), code
     if tx["destination"] != "US":
         assert _outcome(d) >= Outcome.REVIEW
 
@@ -236,6 +246,31 @@ def test_missing_canadian_classification_is_never_cleared(tx: dict[str, Any]) ->
         {"id": ln["id"], "origin": "CA", "classification": {"eu": "5A002.a"}} for ln in tx["lines"]
     ]
     assert _outcome(_engine().evaluate({**tx, "lines": lines})) >= Outcome.REVIEW
+
+
+def _brokered(tx: dict[str, Any], broker_country: str) -> dict[str, Any]:
+    broker = {"role": "broker", "name": "Broker", "country": broker_country, "type": "commercial"}
+    return {
+        **tx,
+        "export_from": "BG",
+        "activity": "brokering",
+        "parties": [*tx["parties"], broker],
+    }
+
+
+@given(tx=transactions(codes=["2-1.a", "2-5.a", "2-10.c", "9-2.a", "9-4"]))
+def test_canadian_brokering_of_arms_needs_a_brokering_permit(tx: dict[str, Any]) -> None:
+    # EIPA s. 14.2(1), BCL s. 1(a): an export permit (no reasons listed) does not discharge it.
+    d = _engine().evaluate(_with_permit(_brokered(tx, "CA")))
+    assert _outcome(d) >= Outcome.LICENSE_REQUIRED
+    assert any(f.rule == "ca.bcl.arms" for f in d.findings)
+
+
+@given(tx=transactions(), country=st.sampled_from(["DE", "US", "BG", "GB"]))
+def test_brokering_by_a_foreign_broker_abroad_is_not_applicable(
+    tx: dict[str, Any], country: str
+) -> None:
+    assert _outcome(_engine().evaluate(_brokered(tx, country))) is Outcome.NOT_APPLICABLE
 
 
 @given(tx=transactions(export_from="DE"))
@@ -342,6 +377,14 @@ def test_no_gep41_destination_has_sema_or_un_regulations() -> None:
     # GEP-41 s. 3(1)(c) is not written as a rule because no eligible destination is sanctioned;
     # if the tables ever overlap, the rule must be reinstated.
     assert not set(GEP41_DESTINATIONS) & set(SANCTIONED)
+
+
+def test_every_country_key_is_an_assigned_iso_code() -> None:
+    regime = load_regime(CA)
+    for t in regime.tables.values():
+        if t.key == "country":
+            bad = {r["country"] for r in t.rows} - countries()
+            assert not bad, f"{t.name}: {sorted(bad)}"
 
 
 def test_tables_are_curated_and_say_so() -> None:
