@@ -16,17 +16,20 @@ What runs where (see docs/backends.md):
 
 durable_rules has sharp edges (DESIGN.md section 7); every one is handled here:
 a private ``Host`` without timer threads; one process-wide lock around every call into it;
-one session per evaluation, deleted in ``finally``; a sentinel rule and fact so every session
-exists; facts (not events); numbers written without exponents; actions that only record hits;
-action exceptions re-raised; at most 255 properties per message; a guard on live sessions;
-no import on Python 3.13 and later.
+one session per evaluation, deleted in ``finally`` (only if durable saw it); a sentinel rule and
+fact so every session exists; no empty batches; no joins; facts (not events); numbers written
+without exponents; actions that only record hits, dispatched here so that an exception is raised
+instead of being swallowed into the session state; at most 255 properties per message; a guard
+on live sessions; no import on Python 3.13 and later.
 """
 
 from __future__ import annotations
 
+import hashlib
 import itertools
 import json
 import logging
+import re
 import sys
 import threading
 from collections.abc import Callable, Mapping, MutableMapping, Sequence
@@ -62,7 +65,6 @@ MAX_DISJUNCTS = 64
 _LOCK = threading.RLock()
 _NAMES = itertools.count(1)
 
-_NEVER = "#"  # a fact kind that is never posted: a condition that is always false
 _SENTINEL = "S"
 _HEADER = ("sid", "k", "i", "j", "d")  # properties every posted fact carries (j only for parties)
 
@@ -89,6 +91,24 @@ def _plain_number(x: Any) -> bool:
         return -_SAFE_INT <= x <= _SAFE_INT
     r = repr(x)
     return "e" not in r and "n" not in r  # exponents, nan, inf
+
+
+# A number right after a key in json.dumps output of flat facts. A quote inside a string value
+# is always escaped (preceded by a backslash), so an unescaped quote followed by ": " closes a
+# key (ours, plain names): digits inside strings are never touched.
+_NUMBER_VALUE = re.compile(r'(?<!\\)": (-?\d+(?:\.\d+)?[eE][-+]?\d+|-?\d{16,})(?=[,}])')
+
+
+def _fix_number(m: re.Match[str]) -> str:
+    tok = m.group(1)
+    if "e" in tok or "E" in tok:
+        return '": ' + _num(float(tok))
+    return '": ' + _num(int(tok))
+
+
+def _dumps_facts(facts: list[dict[str, Any]]) -> str:
+    """JSON for a batch of flat facts: C-speed ``json.dumps``, then exponents rewritten."""
+    return _NUMBER_VALUE.sub(_fix_number, json.dumps(facts, ensure_ascii=False))
 
 
 def _dumps(o: Any) -> str:
@@ -122,16 +142,48 @@ class _Host(_durable.Host):  # type: ignore[misc]
 
 
 class _Ruleset(_durable.Ruleset):  # type: ignore[misc]
-    """A durable Ruleset whose definition is encoded without exponent floats."""
+    """A durable Ruleset whose definition is encoded without exponent floats, and whose actions
+    are dispatched here rather than through durable's ``Promise`` / ``Closure`` machinery.
+
+    durable's ``Promise.run`` catches every exception of an action and stores it in the session
+    state (``c.s.exception``), where nobody looks. Our actions only record a hit and never touch
+    the session state, so we run them directly: an exception abandons the action in durable and
+    is handed to ``complete`` (and raised by the backend); nothing is swallowed.
+    """
 
     def __init__(
-        self, name: str, host: _Host, definition: Mapping[str, Any], actions: Mapping[str, Any]
+        self,
+        name: str,
+        host: _Host,
+        definition: Mapping[str, Any],
+        actions: Mapping[str, Callable[[Mapping[str, Any]], None]],
     ) -> None:
         self._actions = dict(actions)
         self._name = name
         self._host = host
         self._definition = definition
         self._handle = _dre.create_ruleset(name, _dumps(definition))
+
+    def _flush_actions(
+        self,
+        state: Any,
+        result_container: dict[str, Any],
+        state_offset: Any,
+        complete: Callable[[Any, Any], None],
+    ) -> None:
+        handle = self._handle
+        message = result_container.pop("message", None)
+        while message is not None:
+            action_name, m = next(iter(message.items()))
+            try:
+                self._actions[action_name](m)
+            except BaseException as e:  # noqa: BLE001 - handed on: the backend raises it
+                _dre.abandon_action(handle, state_offset)
+                complete(e, None)
+                return
+            new = _dre.complete_and_start_action(handle, state_offset)
+            message = json.loads(new) if new else None
+        complete(None, state)
 
 
 # --------------------------------------------------------------------------- compilation
@@ -348,9 +400,8 @@ def _names(e: Expr) -> set[str]:
 class _Compiled:
     """One regime compiled to one durable ruleset, plus the encoders for its facts."""
 
-    def __init__(self, regime: Regime, host: _Host) -> None:
+    def __init__(self, regime: Regime) -> None:
         self.regime = regime
-        self.host = host
         props = _Props()
         comp = _Compiler(props)
         self.rules: dict[str, Rule] = {}
@@ -413,43 +464,49 @@ class _Compiled:
         # per fact kind: the properties its rules read (a fact carries only those)
         self.kind_props = {k: tuple(sorted(v - set(_HEADER))) for k, v in used.items()}
 
+        # what makes two compiled regimes interchangeable: the durable definition, the atoms
+        # and the property slots (rule effects and table contents are read per evaluation)
+        h = hashlib.sha256(regime.id.encode() + b"\0" + _dumps(definition).encode())
+        h.update(repr(sorted((k, n, p) for k, (n, p, _f) in props.atoms.items())).encode())
+        h.update(repr(sorted(props.by_path.items())).encode())
+        self.fingerprint = h.hexdigest()
+
         # runtime state, only touched under _LOCK
         self.hits: set[tuple[str, int, int | None]] = set()
-        self.errors: list[str] = []
         self.live = 0
         self.session_open = False
+        self.posting = False
         self._sids = itertools.count(1)
+        self.host: _Host | None = None
+        self.ruleset: _Ruleset | None = None
+
+    def attach(self, host: _Host) -> None:
+        """Create the durable ruleset (durable never frees one: callers share programs)."""
+        self.host = host
         self.ruleset = self._build()
 
     def _record(self, name: str, m: Mapping[str, Any]) -> None:
         """The only thing an action does: note which rule matched which line (and party)."""
         self.hits.add((name, m["i"], m.get("j")))
 
-    def _action(self, name: str) -> Any:
+    def _action(self, name: str) -> Callable[[Mapping[str, Any]], None]:
         if name == "sentinel":
 
-            def record(c: Any) -> None:
+            def sentinel(message: Mapping[str, Any]) -> None:
                 return None
 
-        else:
+            return sentinel
 
-            def record(c: Any) -> None:
-                self._record(name, c._m["m"])
+        def record(message: Mapping[str, Any]) -> None:
+            self._record(name, message["m"])
 
-        errors = self.errors
-
-        def check(c: Any) -> None:
-            e = c.s["exception"]
-            if e is not None:
-                errors.append(str(e))
-                c.s["exception"] = None  # keep the session usable until it is deleted
-
-        return _durable.Promise(record).continue_with(check).root
+        return record
 
     def _build(self) -> _Ruleset:
         name = f"exportrules_{self.regime.id}_{next(_NAMES)}"
         actions = {n: self._action(n) for n in self.definition}
         try:
+            assert self.host is not None
             rs = _Ruleset(name, self.host, self.definition, actions)
         except Exception as e:
             raise EvaluationError(
@@ -507,8 +564,10 @@ class _Compiled:
                     f"durable_rules accepts at most {MAX_PROPERTIES} per message "
                     "(use the python backend for this regime)"
                 )
-        payload = json.dumps(facts, ensure_ascii=False) if plain else _dumps(facts)
+        payload = json.dumps(facts, ensure_ascii=False) if plain else _dumps_facts(facts)
         rs = self.ruleset
+        assert rs is not None
+        self.posting = True  # if durable raises now, the session may exist: see fire()
         code, state = _dre.assert_facts(rs._handle, payload)
         self.session_open = True
         if code not in (0, 1):  # 1: some fact matched no rule, which is fine for facts
@@ -521,27 +580,27 @@ class _Compiled:
 
         rs.do_actions(state, done)
         if failure:
-            raise EvaluationError(f"durable_rules failed while running actions: {failure[0]}")
-        if self.errors:
-            msg = self.errors[0]
-            self.errors.clear()
-            raise EvaluationError(f"a rete action raised: {msg}")
+            e = failure[0]
+            raise EvaluationError(f"a rete action failed ({type(e).__name__}: {e})") from (
+                e if isinstance(e, BaseException) else None
+            )
 
     def fire(
         self,
+        rules: Mapping[str, Rule],
         view: TableView,
         frames: Sequence[MutableMapping[str, Any]],
         parties: Sequence[Mapping[str, Any]],
     ) -> list[Firing]:
-        """Run the regime over ``frames``; the caller holds ``_LOCK``."""
+        """Run the program over ``frames``; ``rules`` maps rule names to the caller's regime's
+        rules. The caller holds ``_LOCK``."""
+        assert self.ruleset is not None
         if self.live >= MAX_LIVE_SESSIONS:
             log.warning("rete: %d sessions were not deleted; rebuilding the ruleset", self.live)
             self.ruleset = self._build()
         sid = str(next(self._sids))
         day = view.date.toordinal()
         self.hits.clear()
-        self.errors.clear()
-        rules = self.rules
         line_props: list[dict[str, Any]] = []
         for f in frames:
             lp: dict[str, Any] = {}
@@ -576,13 +635,16 @@ class _Compiled:
         finally:
             if self.session_open:  # durable fails on deleting a session it never saw
                 try:
+                    assert self.ruleset is not None
                     self.ruleset.delete_state(sid)
                     self.live -= 1
                 except Exception:
                     log.exception("rete: could not delete session %s", sid)
+            elif self.posting:  # durable raised inside the first post: keep it counted
+                log.warning("rete: session %s may be left in durable_rules", sid)
             else:
                 self.live -= 1
-            self.session_open = False
+            self.session_open = self.posting = False
         return [(rules[name], i, j) for name, i, j in hits]
 
     def _facts(
@@ -608,10 +670,12 @@ class _Compiled:
             self._put(lp, self.derived_slots, f)
             self._atoms(lp, self.derived_atoms, f, view)
             if ln_names is not None:
-                if self.mixed_atoms:
-                    self._atoms(lp, self.mixed_atoms, f, view)
+                src = lp
+                if self.mixed_atoms:  # into a copy: party facts compute their own
+                    src = dict(lp)
+                    self._atoms(src, self.mixed_atoms, f, view)
                 fact = {"sid": sid, "k": line_kind, "i": i, "d": day}
-                fact.update((n, lp[n]) for n in ln_names if n in lp)
+                fact.update((n, src[n]) for n in ln_names if n in src)
                 out.append(fact)
             if pt_names is not None:
                 for j, p in enumerate(parties):
@@ -633,24 +697,39 @@ def _hit_key(h: tuple[str, int, int | None]) -> tuple[int, int, int]:
     return (h[1], int(h[0][1:]), -1 if h[2] is None else h[2])
 
 
+_HOST: _Host | None = None
+# compiled programs by fingerprint, shared by every backend of the process: durable has no call
+# to free a ruleset, so an engine created again for the same regimes must not compile again
+_PROGRAMS: dict[str, _Compiled] = {}
+
+
 class ReteBackend:
     """Evaluation through durable_rules' Rete network. Thread-safe (calls are serialised)."""
 
     name = "rete"
 
     def __init__(self) -> None:
+        self._compiled: dict[int, tuple[Regime, _Compiled, dict[str, Rule]]] = {}
+
+    def _program(self, regime: Regime) -> tuple[_Compiled, dict[str, Rule]]:
+        global _HOST
         with _LOCK:
-            self._host = _Host()
-        self._compiled: dict[int, _Compiled] = {}
+            hit = self._compiled.get(id(regime))
+            if hit is not None and hit[0] is regime:
+                return hit[1], hit[2]
+            c = _Compiled(regime)
+            prog = _PROGRAMS.get(c.fingerprint)
+            if prog is None:
+                if _HOST is None:
+                    _HOST = _Host()
+                c.attach(_HOST)
+                prog = _PROGRAMS[c.fingerprint] = c
+            self._compiled[id(regime)] = (regime, prog, c.rules)
+            return prog, c.rules
 
     def compiled(self, regime: Regime) -> _Compiled:
-        """The regime's durable ruleset (compiled on first use; the caller need not lock)."""
-        with _LOCK:
-            c = self._compiled.get(id(regime))
-            if c is None or c.regime is not regime:
-                c = _Compiled(regime, self._host)
-                self._compiled[id(regime)] = c
-            return c
+        """The compiled program for the regime (compiled on first use, shared by content)."""
+        return self._program(regime)[0]
 
     def fire(
         self,
@@ -661,4 +740,5 @@ class ReteBackend:
     ) -> list[Firing]:
         """Run derive strata then effect rules; derived facts are written into ``frames``."""
         with _LOCK:
-            return self.compiled(regime).fire(view, frames, parties)
+            prog, rules = self._program(regime)
+            return prog.fire(rules, view, frames, parties)

@@ -64,6 +64,9 @@ as_of = "2024-01-01"
 verified = false
 coverage = "Fixture country groups, with dated rows."
 
+[tags]
+cyber_surveillance = "A cyber-surveillance item (fixture)."
+{extra_tags}
 [[lookup]]
 name = "item"
 table = "items"
@@ -80,12 +83,13 @@ TABLES = {
 }
 
 
-def make_regime(folder: Path, rules: str, name: str = "rt") -> Regime:
+def make_regime(folder: Path, rules: str, name: str = "rt", tags: Sequence[str] = ()) -> Regime:
     """A regime folder with the fixture tables and ``rules`` as its only rule file."""
     root = folder / name
     (root / "rules").mkdir(parents=True)
     (root / "tables").mkdir()
-    (root / "regime.toml").write_text(REGIME_TOML)
+    extra = "".join(f'{t} = "Fixture tag {t}."\n' for t in tags)
+    (root / "regime.toml").write_text(REGIME_TOML.replace("{extra_tags}", extra))
     for fn, text in TABLES.items():
         (root / "tables" / fn).write_text(text)
     (root / "rules" / "rules.toml").write_text(textwrap.dedent(rules))
@@ -329,7 +333,9 @@ def _frames(engine: Engine, regime: Regime, t: Mapping[str, Any]) -> tuple[Any, 
 # --------------------------------------------------------------------------- pitfalls
 
 
-def test_action_exception_surfaces_as_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_action_exception_surfaces_as_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     regime = make_regime(tmp_path, rule("any_code", '{ fact = "line.code", exists = true }'))
     eng = Engine([regime], backend="rete", screening=None)
     comp = compiled(eng, regime)
@@ -385,7 +391,8 @@ def test_session_guard_rebuilds_before_durable_cap(
     first.delete_state = failing_delete  # sessions now really stay alive in durable
     for _ in range(1100):
         assert comp.live <= _rete.MAX_LIVE_SESSIONS
-        assert eng.evaluate(tx()).outcome.value == "review"
+        # without the guard, durable raises MemoryError on the 1,025th live session
+        assert fired(eng.evaluate(tx()).to_dict()) == {"rt.cn"}
     assert comp.ruleset is not first
     assert comp.live < 1100 - _rete.MAX_LIVE_SESSIONS + 1
     assert "rebuilding the ruleset" in caplog.text
@@ -436,12 +443,14 @@ def test_numbers_encoded_without_exponents() -> None:
     big = _rete._num(2**63)  # beyond int64: written as a double (durable parses ints as int64)
     assert big.endswith(".0") and "e" not in big and float(big) == float(2**63)
     assert _rete._num(42) == "42"
-    assert _rete._dumps({"a": [1e-7, True, None, "x\"y"]}) == '{"a":[0.0000001,true,null,"x\\"y"]}'
+    assert _rete._dumps({"a": [1e-7, True, None, 'x"y']}) == '{"a":[0.0000001,true,null,"x\\"y"]}'
 
 
 def test_frame_over_255_properties_is_refused_cleanly(tmp_path: Path) -> None:
-    rules = "".join(rule(f"t{k}", f'{{ fact = "line.tags", contains = "t{k}" }}') for k in range(300))
-    regime = make_regime(tmp_path, rules)
+    rules = "".join(
+        rule(f"t{k}", f'{{ fact = "line.tags", contains = "t{k}" }}') for k in range(300)
+    )
+    regime = make_regime(tmp_path, rules, tags=[f"t{k}" for k in range(300)])
     eng = Engine([regime], backend="rete", screening=None)
     # a few matching tags: encoded sparsely, far under the cap, same answer as python
     (d,) = assert_agree(regime, [tx(tags=["t1", "t7", "t299"])])
@@ -510,7 +519,9 @@ def test_effective_dates_are_native_conditions(tmp_path: Path) -> None:
                    "2024-12-31": {"rt.dated"}, "2025-01-01": set()}  # fmt: skip
 
 
-def test_durable_calls_hold_the_process_lock(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_durable_calls_hold_the_process_lock(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     regime = make_regime(tmp_path, rule("cn", '{ fact = "tx.destination", eq = "CN" }'))
     eng = Engine([regime], backend="rete", screening=None)
     seen: list[bool] = []
@@ -585,13 +596,23 @@ def test_refuses_to_import_on_python_313() -> None:
     assert "RULESET-ERROR:" in out and "exportrules[rete]" in out
 
 
-def test_rebuilt_backend_objects_are_independent(tmp_path: Path) -> None:
-    """Two engines over the same regime each compile their own ruleset and agree."""
-    regime = make_regime(tmp_path, rule("cn", '{ fact = "tx.destination", eq = "CN" }'))
-    a = Engine([regime], backend="rete", screening=None)
-    b = Engine([regime], backend="rete", screening=None)
-    assert compiled(a, regime).ruleset is not compiled(b, regime).ruleset
+def test_engines_over_the_same_rules_share_one_durable_ruleset(tmp_path: Path) -> None:
+    """durable never frees a ruleset: a new engine over the same rules must not compile again."""
+    a_regime = make_regime(tmp_path / "a", rule("cn", '{ fact = "tx.destination", eq = "CN" }'))
+    b_regime = make_regime(tmp_path / "b", rule("cn", '{ fact = "tx.destination", eq = "CN" }'))
+    other = make_regime(tmp_path / "c", rule("cn", '{ fact = "tx.destination", eq = "US" }'))
+    a = Engine([a_regime], backend="rete", screening=None)
+    b = Engine([b_regime], backend="rete", screening=None)
+    c = Engine([other], backend="rete", screening=None)
+    assert compiled(a, a_regime) is compiled(b, b_regime)
+    assert compiled(a, a_regime).ruleset is not compiled(c, other).ruleset
     assert comparable(a.evaluate(tx())) == comparable(b.evaluate(tx()))
+    assert fired(a.evaluate(tx()).to_dict()) == {"rt.cn"}
+    assert fired(c.evaluate(tx()).to_dict()) == set()
+    before = len(_rete._PROGRAMS)
+    for _ in range(50):
+        Engine([a_regime], backend="rete", screening=None).evaluate(tx())
+    assert len(_rete._PROGRAMS) == before
 
 
 @pytest.mark.slow
@@ -621,3 +642,105 @@ def test_100k_evaluations_flat_rss(tmp_path: Path) -> None:
     grown = proc.memory_info().rss - rss0
     assert backend.compiled(regime).live == 0
     assert grown < 8 * 2**20, f"RSS grew by {grown / 2**20:.1f} MiB over 100,000 evaluations"
+
+
+def test_strings_with_quotes_backslashes_and_unicode(tmp_path: Path) -> None:
+    odd = ['Zoë "Q" Ltd.', "back\\slash", "tab\there", "東京", "x: 1e-07, y", ""]
+    rules = "".join(
+        rule(f"s{k}", '{ fact = "line.description", eq = \'' + s + "' }")
+        for k, s in enumerate(odd)
+        if "'" not in s and "\t" not in s
+    ) + rule("tab", '{ fact = "line.description", eq = "tab\\there" }')
+    regime = make_regime(tmp_path, rules)
+    txs = []
+    for s in [*odd, 'Zoe "Q" Ltd.', "back\\\\slash"]:
+        t = tx(None)
+        t["lines"][0]["description"] = s
+        txs.append(t)
+    out = assert_agree(regime, txs)
+    assert fired(out[0]) == {"rt.s0"} and fired(out[3]) == {"rt.s3"}
+    assert fired(out[2]) == {"rt.tab"} and fired(out[4]) == {"rt.s4"}
+    assert fired(out[6]) == set() and fired(out[7]) == set()
+
+
+def test_capped_groups_mixing_line_and_party_facts(tmp_path: Path) -> None:
+    """Groups computed in Python (over the disjunct cap) see the right frame per fact."""
+    groups = ", ".join(
+        f'{{ any = [ {{ not = {{ fact = "party.type", eq = "{t}" }} }}, '
+        f'{{ fact = "tx.destination", eq = "{d}" }}, {{ fact = "line.code", exists = false }} ] }}'
+        for t, d in zip(["police", "military", "unknown"] * 3, ["CN", "US", "RU"] * 3)
+    )  # 3^9 disjuncts: compiled with the groups as Python atoms
+    regime = make_regime(
+        tmp_path,
+        rule("wide", f"{{ all = [ {groups} ] }}", extra='for_each = "party"\n')
+        + rule("line", '{ fact = "line.code", exists = true }')
+        + rule("dwide", f"{{ all = [ {groups} ] }}", '{ effect = "derive", fact = "w" }',
+               'for_each = "party"\n')
+        + rule("uses_w", '{ fact = "derived.w", eq = true }'),
+    )  # fmt: skip
+    eng = Engine([regime], backend="rete", screening=None)
+    assert compiled(eng, regime).mixed_atoms  # the cap did apply
+    rng = random.Random(12)
+    out = assert_agree(regime, [_random_tx(rng) for _ in range(60)])
+    assert any("rt.wide" in fired(d) for d in out)
+    assert any("rt.wide" not in fired(d) and d["lines"] for d in out)
+
+
+def test_empty_rounds_are_never_posted(tmp_path: Path) -> None:
+    """durable_rules crashes the process on an empty batch: a stratum with only per-party
+    rules and a transaction without parties must post nothing for that stratum."""
+    regime = make_regime(
+        tmp_path,
+        rule("d0", '{ fact = "tx.destination", eq = "CN" }', '{ effect = "derive", fact = "cn" }')
+        + rule("d1", '{ all = [ { fact = "party.type", eq = "police" }, '
+               '{ fact = "derived.cn", eq = true } ] }', '{ effect = "derive", fact = "pol" }',
+               'for_each = "party"\n')
+        + rule("uses", '{ fact = "derived.pol", eq = true }'),
+    )  # fmt: skip
+    eng = Engine([regime], backend="rete", screening=None)
+    comp = compiled(eng, regime)
+    assert comp.n_strata == 2 and "D1" not in comp.kinds and "Q1" in comp.kinds
+    batches: list[int] = []
+    real = comp._post
+
+    def spy(facts: list[dict[str, Any]], plain: bool) -> None:
+        batches.append(len(facts))
+        assert facts, "an empty batch reached durable_rules"  # fail here, not by a crash
+        real(facts, plain)
+
+    comp._post = spy
+    assert fired(eng.evaluate(tx()).to_dict()) == set()
+    assert batches and min(batches) > 0
+    (d,) = assert_agree(regime, [tx()])
+    assert fired(d) == set()
+    police = [{"role": "end_user", "name": "P", "type": "police"}]
+    (d,) = assert_agree(regime, [tx(parties=police)])
+    assert fired(d) == {"rt.uses"}
+
+
+def test_failure_inside_durable_fails_closed_and_is_counted(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    regime = make_regime(tmp_path, rule("cn", '{ fact = "tx.destination", eq = "CN" }'))
+    eng = Engine([regime], backend="rete", screening=None)
+    comp = compiled(eng, regime)
+    dre = _rete._dre
+    live = comp.live
+
+    class Broken:
+        def __getattr__(self, name: str) -> Any:
+            if name == "assert_facts":
+
+                def fail(*a: Any) -> Any:
+                    raise MemoryError("simulated durable failure")
+
+                return fail
+            return getattr(dre, name)
+
+    monkeypatch.setattr(_rete, "_dre", Broken())
+    d = eng.evaluate(tx()).to_dict()
+    assert d["outcome"] == "review" and fired(d) == {"rt.engine_fault"}
+    assert comp.live == live + 1  # the session may exist in durable: counted for the guard
+    monkeypatch.undo()
+    assert fired(eng.evaluate(tx()).to_dict()) == {"rt.cn"}
+    assert comp.live == live + 1
