@@ -169,21 +169,34 @@ class _Facts:
             else (),
         }
         if parties:
-            base["tx.party_types"] = _uniq(p.type for p in parties)
-            base["tx.party_countries"] = _uniq(p.country for p in parties if p.country)
-            base["tx.party_roles"] = _uniq(p.role for p in parties)
-            base["tx.end_user_types"] = _uniq(p.type for p in parties if p.role == "end_user")
-            base["tx.end_user_countries"] = _uniq(
-                p.country for p in parties if p.role == "end_user" and p.country
-            )
-            base["tx.consignee_countries"] = _uniq(
-                p.country
-                for p in parties
-                if p.role in ("consignee", "intermediate_consignee") and p.country
-            )
-            base["tx.broker_countries"] = _uniq(
-                p.country for p in parties if p.role == "broker" and p.country
-            )
+            types: set[str] = set()
+            countries: set[str] = set()
+            roles: set[str] = set()
+            eu_types: set[str] = set()
+            eu_countries: set[str] = set()
+            cons: set[str] = set()
+            brokers: set[str] = set()
+            for p in parties:  # one pass: this runs on every evaluation
+                role, country = p.role, p.country
+                types.add(p.type)
+                roles.add(role)
+                if country:
+                    countries.add(country)
+                if role == "end_user":
+                    eu_types.add(p.type)
+                    if country:
+                        eu_countries.add(country)
+                elif country and role in ("consignee", "intermediate_consignee"):
+                    cons.add(country)
+                elif country and role == "broker":
+                    brokers.add(country)
+            base["tx.party_types"] = _sorted(types)
+            base["tx.party_countries"] = _sorted(countries)
+            base["tx.party_roles"] = _sorted(roles)
+            base["tx.end_user_types"] = _sorted(eu_types)
+            base["tx.end_user_countries"] = _sorted(eu_countries)
+            base["tx.consignee_countries"] = _sorted(cons)
+            base["tx.broker_countries"] = _sorted(brokers)
         else:
             base.update(_NO_PARTIES)
         if hits:
@@ -197,20 +210,32 @@ class _Facts:
         self.base = base
         self.parties: list[dict[str, Any]] = []
         for p in parties:
-            ph = [h for h in hits if h.party == p.name and h.role == p.role]
+            if hits:
+                ph = [h for h in hits if h.party == p.name and h.role == p.role]
+                ml = _uniq(h.list for h in ph if h.level == "match")
+                rl = _uniq(h.list for h in ph if h.level != "match")
+                pol = _uniq(h.license_policy for h in ph if h.license_policy and h.level == "match")
+            else:
+                ml = rl = pol = ()
             self.parties.append(
                 {
                     "party.role": p.role,
                     "party.type": p.type,
                     "party.name": p.name,
                     "party.country": p.country,
-                    "party.match_lists": _uniq(h.list for h in ph if h.level == "match"),
-                    "party.review_lists": _uniq(h.list for h in ph if h.level != "match"),
-                    "party.policies": _uniq(
-                        h.license_policy for h in ph if h.license_policy and h.level == "match"
-                    ),
+                    "party.match_lists": ml,
+                    "party.review_lists": rl,
+                    "party.policies": pol,
                 }
             )
+
+
+def _sorted(xs: set[str]) -> tuple[str, ...]:
+    if not xs:
+        return ()
+    if len(xs) == 1:
+        return tuple(xs)
+    return tuple(sorted(xs))
 
 
 def _uniq(xs: Iterable[Any]) -> tuple[Any, ...]:

@@ -276,6 +276,10 @@ class Rule:
     tables: frozenset[str] = frozenset()
     source: str = ""  # file:line
 
+    @property
+    def derived_key(self) -> str:
+        return f"derived.{self.effect.fact}"
+
     def in_force(self, date: _dt.date) -> bool:
         if self.effective_from is not None and date < self.effective_from:
             return False

@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as _dt
 import re
 import threading
-from collections import ChainMap
 from collections.abc import Callable, Mapping, MutableMapping, Sequence
 from typing import Any
 
@@ -115,6 +114,20 @@ def compile_cond(c: Cond) -> Pred:
             return any(bool(t.rows(name, k, hier)) for k in x)
 
         return in_table
+    if op == "in_table":
+        name, hier, col, want = v, c.hierarchical, c.column, c.eq_value
+
+        def in_table_col(f: Mapping[str, Any], t: TableView) -> bool:
+            x = f.get(p)
+            if x is None:
+                return False
+            for k in (x,) if isinstance(x, str) else x:
+                for row in t.rows(name, k, hier):
+                    if row.get(col) == want:
+                        return True
+            return False
+
+        return in_table_col
     leaf = c
     return lambda f, t: eval_leaf(leaf, f.get(p), t)
 
@@ -278,24 +291,28 @@ class PythonBackend:
         prep = self._prepare(regime, view.date)
         out: list[Firing] = []
         for i, f in enumerate(frames):
-            pframes = [ChainMap(dict(p), f) for p in parties] if parties else []
             for line_rules, party_rules in prep.strata:
                 new: list[str] = []
                 for r, pred in line_rules:
                     if pred(f, view):
-                        new.append(f"derived.{r.effect.fact}")
-                for r, pred in party_rules:
-                    for pf in pframes:
-                        if pred(pf, view):
-                            new.append(f"derived.{r.effect.fact}")
-                            break
+                        new.append(r.derived_key)
+                if party_rules and parties:
+                    # a party frame is the line frame (as derived so far) plus party.* facts
+                    pframes = [{**f, **p} for p in parties]
+                    for r, pred in party_rules:
+                        for pf in pframes:
+                            if pred(pf, view):
+                                new.append(r.derived_key)
+                                break
                 for name in new:
                     f[name] = True
             for r, pred in prep.index.candidates(f):
                 if pred(f, view):
                     out.append((r, i, None))
-            for r, pred in prep.party_rules:
-                for j, pf in enumerate(pframes):
-                    if pred(pf, view):
-                        out.append((r, i, j))
+            if prep.party_rules and parties:
+                pframes = [{**f, **p} for p in parties]
+                for r, pred in prep.party_rules:
+                    for j, pf in enumerate(pframes):
+                        if pred(pf, view):
+                            out.append((r, i, j))
         return out
