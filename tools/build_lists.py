@@ -24,8 +24,11 @@ def main(argv: list[str]) -> int:
     out.mkdir(parents=True, exist_ok=True)
     jobs = [
         ("un", "un-consolidated-list/UN_consolidated.xml", lambda p: load_un_xml(p)),
-        ("us_entity_list", "bis-entity-meu-derived/bis_entity_list.json",
-         lambda p: load_bis_json(p, "us_entity_list")),
+        (
+            "us_entity_list",
+            "bis-entity-meu-derived/bis_entity_list.json",
+            lambda p: load_bis_json(p, "us_entity_list"),
+        ),
         ("us_meu", "bis-entity-meu-derived/bis_meu.json", lambda p: load_bis_json(p, "us_meu")),
         ("us_dpl", "bis-entity-meu-derived/bis_dpl.json", lambda p: load_bis_json(p, "us_dpl")),
     ]
@@ -33,8 +36,10 @@ def main(argv: list[str]) -> int:
         rl = loader(src / rel)
         target = out / f"{list_id}.json.gz"
         dump_list(rl, target, generated_from=f"shared/sources/{rel}")
-        print(f"{target.relative_to(ROOT)}: {len(rl.entries)} entries, as of {rl.as_of}, "
-              f"{target.stat().st_size} bytes")
+        print(
+            f"{target.relative_to(ROOT)}: {len(rl.entries)} entries, as of {rl.as_of}, "
+            f"{target.stat().st_size} bytes"
+        )
     return 0
 
 

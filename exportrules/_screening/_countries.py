@@ -27,6 +27,8 @@ _ALIASES: dict[str, str] = {
     "east timor": "TL", "timor leste": "TL", "cabo verde": "CV", "holy see": "VA",
     "swaziland": "SZ", "eswatini": "SZ", "the gambia": "GM", "the bahamas": "BS",
     "brunei darussalam": "BN", "taiwan province of china": "TW", "uae": "AE",
+    "china peoples republic of": "CN", "peoples republic of china": "CN", "korea north": "KP",
+    "korea democratic peoples republic of": "KP", "korea south": "KR",
 }  # fmt: skip
 
 

@@ -113,8 +113,10 @@ def load_un_xml(path: PathLike) -> RestrictedList:
         ("entity", "ENTITY", "ENTITY_ALIAS", "ENTITY_ADDRESS"),
     ):
         for el in root.iter(tag):
-            parts = [_text(el.find(t)) for t in ("FIRST_NAME", "SECOND_NAME", "THIRD_NAME",
-                                                 "FOURTH_NAME")]
+            parts = [
+                _text(el.find(t))
+                for t in ("FIRST_NAME", "SECOND_NAME", "THIRD_NAME", "FOURTH_NAME")
+            ]
             primary = " ".join(p for p in parts if p)
             ref = _text(el.find("REFERENCE_NUMBER")) or _text(el.find("DATAID"))
             if not primary or not ref:
@@ -203,7 +205,9 @@ def _csl_entry(row: Mapping[str, Any]) -> ListEntry | None:
             if m:
                 countries.append(m.group(1))
     entry_id = (
-        _clean(row.get("_id")) or _clean(row.get("id")) or _clean(row.get("entity_number"))
+        _clean(row.get("_id"))
+        or _clean(row.get("id"))
+        or _clean(row.get("entity_number"))
         or _stable_id(list_id, name, _clean(row.get("start_date")), str(addresses or ""))
     )
     names, quals = _names(name, ((a, "good") for a in _split(row.get("alt_names"))))
@@ -224,7 +228,9 @@ def _csl_entry(row: Mapping[str, Any]) -> ListEntry | None:
     )
 
 
-def _csl_list(entries: list[ListEntry], as_of: str | None, path: PathLike, form: str) -> RestrictedList:
+def _csl_list(
+    entries: list[ListEntry], as_of: str | None, path: PathLike, form: str
+) -> RestrictedList:
     coverage = "Every entry of the file, each under the list named in its source column."
     if as_of is None:
         starts = [e.listed_on for e in entries if e.listed_on and len(e.listed_on) >= 10]
@@ -357,8 +363,12 @@ def load_bis_json(path: PathLike, list_id: str) -> RestrictedList:
 
 # ------------------------------------------------------------------ eCFR Entity List (XML)
 
-_MONTHS = {m: i for i, m in enumerate(
-    ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"], 1)}
+_MONTHS = {
+    m: i
+    for i, m in enumerate(
+        ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"], 1
+    )
+}
 _AKA = re.compile(r",?\s*(?:a\.k\.a\.|f\.k\.a\.)\s*,?\s*(?:the following[^:]*:)?", re.IGNORECASE)
 _ALIAS_ITEM = re.compile(r"[—–]\s*([^;—–]+?)\s*(?:;\s*(?:and\s*)?|\.\s+(?=[—–])|\.?\s*$)")
 _LEGAL_AFTER_COMMA = re.compile(
@@ -375,7 +385,9 @@ def _parse_us_date(s: str) -> str | None:
         pass
     m = re.match(r"([A-Za-z]{3})[a-z]*\.?\s+(\d{1,2}),\s*(\d{4})", s)
     if m and m.group(1).casefold() in _MONTHS:
-        return _dt.date(int(m.group(3)), _MONTHS[m.group(1).casefold()], int(m.group(2))).isoformat()
+        return _dt.date(
+            int(m.group(3)), _MONTHS[m.group(1).casefold()], int(m.group(2))
+        ).isoformat()
     return None
 
 
@@ -388,7 +400,7 @@ def _split_entity_cell(text: str) -> tuple[str, list[str]]:
     m = _AKA.search(text)
     if m:
         name = text[: m.start()].strip(" ,")
-        rest = text[m.end():]
+        rest = text[m.end() :]
         aliases = [a.strip(" .") for a in _ALIAS_ITEM.findall(rest.split("\n")[0])]
         # the address follows the last alias, after its closing full stop
         return name, [a.split(". ")[0] for a in aliases if a]
@@ -485,7 +497,10 @@ _FTM_PARTY = frozenset(
 
 
 def load_ftm_jsonl(
-    path: PathLike, list_id: str = "opensanctions", *, name: str = "OpenSanctions",
+    path: PathLike,
+    list_id: str = "opensanctions",
+    *,
+    name: str = "OpenSanctions",
     as_of: str | None = None,
 ) -> RestrictedList:
     """OpenSanctions FollowTheMoney entities, one JSON object per line.

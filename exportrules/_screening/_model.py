@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as _dt
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 import attrs
@@ -20,6 +20,10 @@ def _tuple(v: Any) -> tuple[str, ...]:
     if isinstance(v, str):
         return (v,)
     return tuple(str(x) for x in v)
+
+
+def _entries(v: Iterable[ListEntry]) -> tuple[ListEntry, ...]:
+    return tuple(v)
 
 
 def _check_names(inst: ListEntry, _a: attrs.Attribute[Any], names: tuple[str, ...]) -> None:
@@ -74,8 +78,9 @@ class RestrictedList:
     """A restricted-party list with its provenance: source, as-of date and whether it is verified.
 
     Entries usually carry the list's own id; a consolidated list (the US CSL) keeps each entry
-    under the id of the list it comes from. ``verified`` is true only when the list was produced by an importer in this repository from
-    the official publication; ``coverage`` says what the list holds and what it leaves out.
+    under the id of the list it comes from. ``verified`` is true only when the list was produced
+    by an importer in this repository from the official publication; ``coverage`` says what the
+    list holds and what it leaves out.
     """
 
     id: str
@@ -83,7 +88,7 @@ class RestrictedList:
     source: str
     as_of: str
     verified: bool
-    entries: tuple[ListEntry, ...] = attrs.field(converter=tuple)
+    entries: tuple[ListEntry, ...] = attrs.field(converter=_entries)
     coverage: str = ""
 
     def __attrs_post_init__(self) -> None:

@@ -26,9 +26,13 @@ __all__ = ["normalise", "normalise_tokens", "phonetic_key", "raw_tokens"]
 
 _TRANS = str.maketrans({**CYRILLIC, **{k.upper(): v for k, v in CYRILLIC.items()}, **LETTERS})
 _APOSTROPHES = re.compile(r"['`´ʻʼ’‘ʿʾ]")
-_PARTICLE = re.compile(r"\b(?:" + "|".join(sorted(set(PARTICLE_PREFIXES), key=len,
-                                                     reverse=True)) + r")-(?=\w)")
+_PARTICLE = re.compile(
+    r"\b(?:" + "|".join(sorted(set(PARTICLE_PREFIXES), key=len, reverse=True)) + r")-(?=\w)"
+)
 _NON_WORD = re.compile(r"[\W_]+")
+_CANONICAL = frozenset(VARIANTS.values())
+_NOISE = LEGAL_FORMS | STOP_WORDS
+_SLASHED = re.compile(r"\b(\w)/(\w)\b")  # "A/S", "S/A": one legal-form word
 _ABD_PREFIX = re.compile(r"^(?:abdul|abdel|abdur|abdol|abdal|abdel|abd)(?P<rest>[a-z]{4,})$")
 
 
@@ -42,9 +46,14 @@ def raw_tokens(name: str) -> tuple[str, ...]:
         s = unicodedata.normalize("NFKD", s)
         s = "".join(c for c in s if not unicodedata.combining(c))
         s = s.casefold().translate(_TRANS)
-    s = _APOSTROPHES.sub("", s)
+    # the guards skip a regular expression pass for the many names without that character
+    if not s.isascii() or "'" in s or "`" in s:
+        s = _APOSTROPHES.sub("", s)
     s = s.replace(".", "").replace("&", " and ")
-    s = _PARTICLE.sub("", s)
+    if "/" in s:
+        s = _SLASHED.sub(r"\1\2", s)
+    if "-" in s:
+        s = _PARTICLE.sub("", s)
     return tuple(t for t in _NON_WORD.split(s) if t)
 
 
@@ -71,6 +80,8 @@ def _canonical(tok: str) -> tuple[str, ...]:
     v = VARIANTS.get(tok)
     if v is not None:
         return (v,)
+    if tok in _CANONICAL or not tok.startswith("abd"):
+        return (tok,)
     m = _ABD_PREFIX.match(tok)  # "Abdulrahman" is "Abd al-Rahman" written as one word
     if m is not None:
         rest = m.group("rest")
@@ -83,13 +94,19 @@ def _canonical(tok: str) -> tuple[str, ...]:
 @functools.lru_cache(maxsize=65536)
 def normalise_tokens(name: str) -> tuple[str, ...]:
     """Canonical tokens of a name (see the module docstring). Empty only for an empty name."""
-    raw = list(raw_tokens(name))
-    kept = [t for t in _drop_phrases(raw) if t not in LEGAL_FORMS and t not in STOP_WORDS]
+    raw = list(raw_tokens.__wrapped__(name))
+    kept = [t for t in _drop_phrases(raw) if t not in _NOISE]
     if not kept:  # a name made only of legal-form or stop words keeps them
         kept = raw
     out: list[str] = []
     for t in kept:
-        out.extend(_canonical(t))
+        v = VARIANTS.get(t)
+        if v is not None:
+            out.append(v)
+        elif t.startswith("abd"):
+            out.extend(_canonical(t))
+        else:
+            out.append(t)
     return tuple(out)
 
 
@@ -98,13 +115,15 @@ def normalise(name: str) -> str:
     return " ".join(normalise_tokens(name))
 
 
-_PHON_RULES: tuple[tuple[str, str], ...] = (
-    ("shch", "s"), ("sch", "s"), ("tch", "c"), ("dzh", "j"), ("zh", "j"), ("dj", "j"),
-    ("kh", "h"), ("gh", "g"), ("ph", "f"), ("th", "t"), ("dh", "d"), ("sh", "s"), ("ch", "c"),
-    ("ck", "k"), ("ts", "c"), ("tz", "c"), ("q", "k"), ("x", "ks"), ("w", "v"), ("z", "s"),
-    ("c", "k"), ("y", "i"), ("j", "i"),
-)  # fmt: skip
-_VOWELS = frozenset("aeiou")
+# Digraphs and letters folded before vowels are dropped (longest first, one pass).
+_PHON_MAP: dict[str, str] = {
+    "shch": "s", "sch": "s", "tch": "k", "dzh": "i", "zh": "i", "dj": "i", "kh": "h", "gh": "g",
+    "ph": "f", "th": "t", "dh": "d", "sh": "s", "ch": "k", "ck": "k", "ts": "k", "tz": "k",
+    "q": "k", "x": "ks", "w": "v", "z": "s", "c": "k", "y": "i", "j": "i",
+}  # fmt: skip
+_PHON_ITEMS = tuple(sorted(_PHON_MAP.items(), key=lambda kv: -len(kv[0])))
+_DROP_VOWELS = re.compile(r"[aeiou]+")
+_REPEATS = re.compile(r"(.)\1+")
 
 
 @functools.lru_cache(maxsize=131072)
@@ -113,16 +132,12 @@ def phonetic_key(token: str) -> str:
 
     ``yusuf`` and ``youssef`` share one key, and so do ``tschernow`` and ``chernov``.
     """
+    if len(token) > 3 and token[-1] == "h" and token[-2] in "aeiou":
+        token = token[:-1]  # a final h after a vowel is often not written (Abdullah/Abdulla)
     s = token
-    for a, b in _PHON_RULES:
+    for a, b in _PHON_ITEMS:  # longest first; the same folding for the index and the query
         if a in s:
             s = s.replace(a, b)
     if not s:
         return s
-    out = [s[0]]
-    prev = s[0]
-    for ch in s[1:]:
-        if ch not in _VOWELS and ch != prev:
-            out.append(ch)
-        prev = ch
-    return "".join(out)
+    return _REPEATS.sub(r"\1", s[:1] + _DROP_VOWELS.sub("", s[1:]))

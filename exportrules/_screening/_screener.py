@@ -23,7 +23,6 @@ __all__ = [
 DEFAULT_MATCH_THRESHOLD = 0.88
 DEFAULT_REVIEW_THRESHOLD = 0.75
 _CACHE_SIZE = 8192
-_CANDIDATES = 64
 _QUALITY_FACTOR = {"primary": 1.0, "good": 1.0, "low": 0.95, "weak": 0.9}
 _COUNTRY_AGREES = 0.02
 _COUNTRY_DIFFERS = -0.05
@@ -52,8 +51,12 @@ def _signature(ms: Iterable[Match]) -> frozenset[tuple[str, str, str]]:
 
 
 def _quality_word(q: str) -> str:
-    return {"primary": "primary name", "good": "alias", "low": "low-quality alias",
-            "weak": "weak alias"}[q]
+    return {
+        "primary": "primary name",
+        "good": "alias",
+        "low": "low-quality alias",
+        "weak": "weak alias",
+    }[q]
 
 
 class Screener:
@@ -131,8 +134,9 @@ class Screener:
             review_threshold=(
                 self.review_threshold if review_threshold is None else review_threshold
             ),
-            cleared=cleared if cleared is not None else [c for cs in self._cleared.values()
-                                                         for c in cs],
+            cleared=cleared
+            if cleared is not None
+            else [c for cs in self._cleared.values() for c in cs],
         )
 
     # ------------------------------------------------------------------ queries
@@ -144,6 +148,12 @@ class Screener:
     def list_versions(self) -> list[dict[str, object]]:
         """id, name, source, as_of, verified, entries (and coverage) of every list."""
         return [rl.version() for rl in self._lists]
+
+    @staticmethod
+    def can_screen(name: str) -> bool:
+        """Whether ``name`` has anything to compare after normalisation (a name of punctuation
+        alone has not: no hits for it means *unscreened*, not *clear*)."""
+        return bool(normalise_tokens(name))
 
     def screen(
         self,
@@ -197,57 +207,93 @@ class Screener:
         return out
 
     def _compute(
-        self, qtoks: tuple[str, ...], country: str | None, sel: frozenset[str] | None,
+        self,
+        qtoks: tuple[str, ...],
+        country: str | None,
+        sel: frozenset[str] | None,
         day: _dt.date,
     ) -> tuple[Match, ...]:
         if not qtoks:
             return ()
         idx = self._index
         floor = self.review_threshold - _COUNTRY_AGREES
-        nids, sims = idx.candidates(qtoks, floor, _CANDIDATES if sel is None else 4 * _CANDIDATES)
-        best: dict[int, tuple[float, Match]] = {}
-        for nid in nids:
-            nm = idx.names[nid]
-            rl, entry = idx.entries[nm.entry]
-            if sel is not None and entry.list_id not in sel and rl.id not in sel:
-                continue
-            sc = idx.score(qtoks, nid, sims)
-            qf = _QUALITY_FACTOR[nm.quality]
-            adj = 0.0
-            if country and entry.countries:
-                adj = _COUNTRY_AGREES if country in entry.countries else _COUNTRY_DIFFERS
-            score = round(max(0.0, min(1.0, sc.score * qf + adj)), 4)
-            if score < self.review_threshold:
-                continue
-            prev = best.get(nm.entry)
-            if prev is not None and prev[0] >= score:
-                continue
-            level = "match" if score >= self.match_threshold else "review"
-            notes: list[str] = []
-            if nm.quality in ("low", "weak") and level == "match":
-                level = "review"
-                notes.append(f"a {_quality_word(nm.quality)} alone is not a match")
-            if entry.expires and entry.expires < day.isoformat():
-                level = "review"
-                notes.append(
-                    f"the listing's stated end date {entry.expires} has passed; check whether "
-                    "it was renewed"
-                )
-            features = {
-                "token_set": round(sc.token_set, 4),
-                "edit": round(sc.edit, 4),
-                "phonetic": round(sc.phonetic, 4),
-                "country": adj,
-                "quality": qf,
-            }
-            best[nm.entry] = (score, self._match(rl, entry, nm.position, nm.quality, score, level,
-                                                 features, country, notes))
+        ranked, sims = idx.candidates(qtoks, floor)
+        best: dict[int, tuple[float, Match, int]] = {}
+        names, entries = idx.names, idx.entries
+        # every name that can reach the review threshold is scored (no cap on candidates)
+        for nid, _bound in ranked:
+            if sel is not None:
+                rl, entry = entries[names[nid].entry]
+                if entry.list_id not in sel and rl.id not in sel:
+                    continue
+            self._consider(idx, nid, qtoks, sims, country, day, best)
         ordered = sorted(best.values(), key=lambda sm: (-sm[0], sm[1].list_id, sm[1].entry_id))
-        return tuple(m for _, m in ordered)
+        return tuple(sm[1] for sm in ordered)
+
+    def _consider(
+        self,
+        idx: NameIndex,
+        nid: int,
+        qtoks: tuple[str, ...],
+        sims: dict[str, dict[str, float]],
+        country: str | None,
+        day: _dt.date,
+        best: dict[int, tuple[float, Match, int]],
+    ) -> bool:
+        """Score one candidate name; keep it in ``best`` if it beats that entry's hit so far.
+
+        Returns whether the name scored at or above the review threshold.
+        """
+        nm = idx.names[nid]
+        rl, entry = idx.entries[nm.entry]
+        sc = idx.score(qtoks, nid, sims)
+        qf = _QUALITY_FACTOR[nm.quality]
+        adj = 0.0
+        if country and entry.countries:
+            adj = _COUNTRY_AGREES if country in entry.countries else _COUNTRY_DIFFERS
+        score = round(max(0.0, min(1.0, sc.score * qf + adj)), 4)
+        if score < self.review_threshold:
+            return False
+        prev = best.get(nm.entry)
+        if prev is not None and (prev[0], -prev[2]) >= (score, -nm.position):
+            return True  # the entry's best so far stays (equal scores: its earlier name)
+        level = "match" if score >= self.match_threshold else "review"
+        notes: list[str] = []
+        if nm.quality in ("low", "weak") and level == "match":
+            level = "review"
+            what = "an acronym" if nm.form == "acronym" else f"a {_quality_word(nm.quality)}"
+            notes.append(f"{what} alone is not a match")
+        if entry.expires and entry.expires < day.isoformat():
+            level = "review"
+            notes.append(
+                f"the listing's stated end date {entry.expires} has passed; check whether "
+                "it was renewed"
+            )
+        features = {
+            "token_set": round(sc.token_set, 4),
+            "edit": round(sc.edit, 4),
+            "phonetic": round(sc.phonetic, 4),
+            "country": adj,
+            "quality": qf,
+        }
+        match = self._match(
+            rl, entry, nm.position, nm.quality, nm.form, score, level, features, country, notes
+        )
+        best[nm.entry] = (score, match, nm.position)
+        return True
 
     def _match(
-        self, rl: RestrictedList, entry: ListEntry, position: int, quality: str, score: float,
-        level: str, features: dict[str, float], country: str | None, notes: list[str],
+        self,
+        rl: RestrictedList,
+        entry: ListEntry,
+        position: int,
+        quality: str,
+        form: str,
+        score: float,
+        level: str,
+        features: dict[str, float],
+        country: str | None,
+        notes: list[str],
     ) -> Match:
         matched = entry.names[position]
         how = (
@@ -259,9 +305,14 @@ class Screener:
         elif features["country"] < 0:
             how += f"; country {country} is not among the entry's ({', '.join(entry.countries)})"
         which = (
-            "its primary name" if position == 0
-            else f"its {_quality_word(quality)} {matched!r}"
+            "its primary name"
+            if position == 0
+            else f"its {_quality_word(entry.alias_quality[position])} {matched!r}"
         )
+        if form == "acronym":
+            which = f"the acronym in {which}"
+        elif form == "outer":
+            which += " without its parenthesised acronym"
         explanation = (
             f"{level.capitalize()} {score:.2f} on {entry.list_id} (as of {rl.as_of}), entry "
             f"{entry.entry_id} {entry.names[0]!r}: the name matched {which} ({how})"
@@ -300,6 +351,11 @@ class Screener:
             if _signature(old) != _signature(cur):
                 out.append(DeltaResult(name, country, tuple(old), tuple(cur)))
         return out
+
+    def clear_cache(self) -> None:
+        """Forget cached results (they are only ever valid for this screener's lists)."""
+        with self._lock:
+            self._cache.clear()
 
     def cache_info(self) -> dict[str, int]:
         with self._lock:

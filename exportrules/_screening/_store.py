@@ -33,11 +33,14 @@ def dump_list(rl: RestrictedList, path: str | os.PathLike[str], *, generated_fro
     """Write ``rl`` in the compact format (deterministic bytes for the same list)."""
     doc = {
         "format": FORMAT,
-        "note": f"Generated from {generated_from} (as of {rl.as_of}) by exportrules; "
-        "do not edit.",
+        "note": f"Generated from {generated_from} (as of {rl.as_of}) by exportrules; do not edit.",
         "list": {
-            "id": rl.id, "name": rl.name, "source": rl.source, "as_of": rl.as_of,
-            "verified": rl.verified, "coverage": rl.coverage,
+            "id": rl.id,
+            "name": rl.name,
+            "source": rl.source,
+            "as_of": rl.as_of,
+            "verified": rl.verified,
+            "coverage": rl.coverage,
         },
         "fields": list(_FIELDS),
         "entries": [
@@ -59,8 +62,13 @@ def read_list_bytes(data: bytes, origin: str) -> RestrictedList:
     meta = doc["list"]
     entries = tuple(ListEntry(**dict(zip(fields, row))) for row in doc["entries"])
     return RestrictedList(
-        id=meta["id"], name=meta["name"], source=meta["source"], as_of=meta["as_of"],
-        verified=bool(meta["verified"]), entries=entries, coverage=meta.get("coverage", ""),
+        id=meta["id"],
+        name=meta["name"],
+        source=meta["source"],
+        as_of=meta["as_of"],
+        verified=bool(meta["verified"]),
+        entries=entries,
+        coverage=meta.get("coverage", ""),
     )
 
 

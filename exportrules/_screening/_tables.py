@@ -36,11 +36,11 @@ LETTERS: dict[str, str] = {
 # Words that name a legal form rather than the party; dropped before matching.
 LEGAL_FORMS: frozenset[str] = frozenset(
     """
-    co coltd company companies corp corporation inc incorporated ltd limited llc llp lp plc pllc
-    gmbh mbh ag kg ohg ug kgaa ev sa sas sarl srl spa sl slu sro as ab oy oyj aps bv nv pte pvt
-    pty fze fzco fzc fzllc fzs dmcc est ooo oao zao pao ojsc cjsc jsc pjsc tov ao llp sdn bhd
-    tbk pt cv sti tic san ve kft zrt nyrt doo dd ad ead eood spzoo sp zoo sa de rl cia ltda
-    """.split()
+co coltd company companies corp corpn corporation inc incorporated ltd limited llc llp lp plc pllc
+gmbh mbh ag kg ohg ug kgaa ev sa sas sarl srl spa sl slu sro as ab oy oyj aps bv nv pte pvt
+pty fze fzco fzc fzllc fzs dmcc est ooo oao zao pao ojsc cjsc jsc pjsc tov ao llp sdn bhd
+tbk pt cv sti tic san ve kft zrt nyrt doo dd ad ead eood spzoo sp zoo sa de rl cia ltda
+""".split()  # noqa: SIM905
 )
 
 # Multi-word legal forms, dropped as a whole phrase (their words alone may be meaningful).
@@ -60,11 +60,12 @@ LEGAL_PHRASES: tuple[tuple[str, ...], ...] = (
 )
 
 # Words carrying no identifying weight: articles, prepositions and Arabic/Romance particles.
+# Not "an" or "da": they are common pinyin syllables of Chinese names ("Heng Da", "Hui An").
 STOP_WORDS: frozenset[str] = frozenset(
     """
-    the of and for a an de del della der den des di du da dos das la le les van von vom zu y e
-    et und al el ul il at
-    """.split()
+the of and for a de del della der den des di du dos das la le les van von vom zu y e
+et und al el ul il at
+""".split()  # noqa: SIM905
 )
 
 # Arabic definite-article prefixes written joined with a hyphen ("al-Qaida", "ash-Shabaab").
@@ -108,14 +109,14 @@ _GROUPS: dict[str, str] = {
     "faruq": "farouk farooq faruk",
     "salih": "saleh",
     "sulayman": "suleiman sulaiman soliman suleyman sleiman",
-    "tahir": "taher tahir",
+    "tahir": "taher",
     "zayd": "zaid zeid",
-    "shaykh": "sheikh shaikh sheik shaykh",
+    "shaykh": "sheikh shaikh sheik",
     # Russian / Cyrillic romanisation
     "aleksandr": "alexander aleksander alexandr oleksandr",
     "aleksey": "alexei aleksei alexey oleksiy",
     "sergey": "sergei serhiy",
-    "yuriy": "yuri yury yuriy iurii",
+    "yuriy": "yuri yury iurii",
     "dmitriy": "dmitri dmitry dmytro",
     "evgeniy": "yevgeny evgeny yevgeniy evgenii",
     "nikolay": "nikolai mykola",
@@ -164,6 +165,23 @@ _GROUPS: dict[str, str] = {
     "qinghua": "tsinghua",
     "qingdao": "tsingtao",
     "guangzhou": "canton",
+    # common abbreviations in organisation names
+    "institute": "inst institut instituto istituto",
+    "university": "univ universitet universite universidad universita",
+    "international": "intl intern internat",
+    "manufacturing": "mfg manuf",
+    "technology": "tech techn",
+    "technologies": "technol",
+    "engineering": "eng engg",
+    "science": "sci",
+    "national": "natl nat",
+    "academy": "acad akademiya akademia academie",
+    "department": "dept",
+    "association": "assoc",
+    "electronics": "elec",
+    "industrial": "indl",
+    "laboratory": "lab",
+    "laboratories": "labs",
 }
 
 VARIANTS: dict[str, str] = {v: k for k, vs in _GROUPS.items() for v in vs.split()}
