@@ -262,6 +262,17 @@ def cmd_screen(args: argparse.Namespace) -> int:
     )
 
 
+def cmd_lists_update(args: argparse.Namespace) -> int:
+    from ._screening import cli as scli
+
+    return int(
+        scli.cli_update_list(
+            args.file, fmt=args.format, list_id=args.list_id, as_of=args.as_of, dest=args.dest
+        )
+        or 0
+    )
+
+
 def cmd_import_ecfr(args: argparse.Namespace) -> int:
     from ._importers.ecfr import main as ecfr_main
 
@@ -354,9 +365,24 @@ def build_parser() -> argparse.ArgumentParser:
     ie.add_argument("rest", nargs=argparse.REMAINDER)
     ie.set_defaults(func=cmd_import_ecfr)
 
-    ls = sub.add_parser("lists", help="the bundled restricted-party lists: sources, dates, sizes")
+    ls = sub.add_parser("lists", help="the restricted-party lists in use: sources, dates, sizes")
     ls.add_argument("--json", action="store_true")
     ls.set_defaults(func=cmd_lists)
+    lsub = ls.add_subparsers(dest="lists_command")
+    lu = lsub.add_parser(
+        "update",
+        help="import a newer list file; it replaces the bundled list of the same id",
+    )
+    lu.add_argument("file")
+    lu.add_argument(
+        "--format",
+        required=True,
+        choices=["un-xml", "csl-csv", "csl-json", "bis-json", "ecfr-xml", "ftm-jsonl"],
+    )
+    lu.add_argument("--list", dest="list_id", help="list id (needed for bis-json)")
+    lu.add_argument("--as-of", type=_date_arg, help="the list's as-of date, if the file lacks it")
+    lu.add_argument("--dest", help="folder for updated lists (default: $EXPORTRULES_LISTS_DIR)")
+    lu.set_defaults(func=cmd_lists_update)
     return p
 
 

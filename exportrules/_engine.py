@@ -113,36 +113,43 @@ def _hit_from(party_name: str, role: str, m: Any) -> ScreeningHit:
 
 
 def _fmt(v: Any) -> str:
+    t = type(v)
+    if t is str:
+        return v  # type: ignore[no-any-return]
     if v is None:
         return "(none)"
-    if isinstance(v, list | tuple | frozenset):
+    if t is tuple or t is list or t is frozenset:
         return ", ".join(str(x) for x in v) if v else "(none)"
-    if isinstance(v, bool):
+    if t is bool:
         return "yes" if v else "no"
     return str(v)
 
 
-@functools.lru_cache(maxsize=4096)
+_PARTS: dict[str, tuple[tuple[str, str | None], ...]] = {}
+
+
 def _template_parts(template: str) -> tuple[tuple[str, str | None], ...]:
     """Split a message template into (literal, fact path or None) pairs, once per template."""
-    parts: list[tuple[str, str | None]] = []
-    pos = 0
-    for m in _TEMPLATE.finditer(template):
-        parts.append((template[pos : m.start()], m.group(1)))
-        pos = m.end()
-    parts.append((template[pos:], None))
-    return tuple(parts)
+    parts = _PARTS.get(template)
+    if parts is None:
+        out: list[tuple[str, str | None]] = []
+        pos = 0
+        for m in _TEMPLATE.finditer(template):
+            out.append((template[pos : m.start()], m.group(1)))
+            pos = m.end()
+        if pos < len(template):
+            out.append((template[pos:], None))
+        parts = _PARTS[template] = tuple(out)  # templates come from loaded rules: bounded
+    return parts
 
 
 def _render(template: str, frame: Mapping[str, Any]) -> str:
-    if "{" not in template:
+    parts = _template_parts(template)
+    if len(parts) == 1 and parts[0][1] is None:
         return template
-    out = []
-    for lit, path in _template_parts(template):
-        out.append(lit)
-        if path is not None:
-            out.append(_fmt(frame.get(path)))
-    return "".join(out)
+    return "".join(
+        [lit + _fmt(frame.get(path)) if path is not None else lit for lit, path in parts]
+    )
 
 
 class _Facts:
@@ -202,9 +209,7 @@ class _Facts:
         if hits:
             base["screening.match_lists"] = _uniq(h.list for h in hits if h.level == "match")
             base["screening.review_lists"] = _uniq(h.list for h in hits if h.level != "match")
-            base["screening.policies"] = _uniq(
-                h.license_policy for h in hits if h.license_policy and h.level == "match"
-            )
+            base["screening.policies"] = _policies(hits)
         else:
             base.update(_NO_HITS)
         self.base = base
@@ -214,7 +219,7 @@ class _Facts:
                 ph = [h for h in hits if h.party == p.name and h.role == p.role]
                 ml = _uniq(h.list for h in ph if h.level == "match")
                 rl = _uniq(h.list for h in ph if h.level != "match")
-                pol = _uniq(h.license_policy for h in ph if h.license_policy and h.level == "match")
+                pol = _policies(ph)
             else:
                 ml = rl = pol = ()
             self.parties.append(
@@ -230,6 +235,14 @@ class _Facts:
             )
 
 
+_UNKNOWN_POLICY = "unknown (the list data does not state the licence review policy)"
+
+
+def _policies(hits: Sequence[ScreeningHit]) -> tuple[str, ...]:
+    """Licence review policies of confirmed matches; a missing one is said to be unknown."""
+    return _uniq(h.license_policy or _UNKNOWN_POLICY for h in hits if h.level == "match")
+
+
 def _sorted(xs: set[str]) -> tuple[str, ...]:
     if not xs:
         return ()
@@ -243,9 +256,8 @@ def _uniq(xs: Iterable[Any]) -> tuple[Any, ...]:
     return tuple(sorted(set(xs)))
 
 
-_NO_PARTIES: dict[str, tuple[()]] = {
-    k: ()
-    for k in (
+_NO_PARTIES: dict[str, tuple[()]] = dict.fromkeys(
+    (
         "tx.party_types",
         "tx.party_countries",
         "tx.party_roles",
@@ -253,11 +265,12 @@ _NO_PARTIES: dict[str, tuple[()]] = {
         "tx.end_user_countries",
         "tx.consignee_countries",
         "tx.broker_countries",
-    )
-}
-_NO_HITS: dict[str, tuple[()]] = {
-    k: () for k in ("screening.match_lists", "screening.review_lists", "screening.policies")
-}
+    ),
+    (),
+)
+_NO_HITS: dict[str, tuple[()]] = dict.fromkeys(
+    ("screening.match_lists", "screening.review_lists", "screening.policies"), ()
+)
 
 
 class _Runtime:
@@ -424,9 +437,23 @@ class Engine:
         t = parse_transaction(tx)
         self._check_codes(t)
         date = t.date or self.as_of or _dt.date.today()
-        hits = self._screen(t, date)
+        hits, unscreenable = self._screen(t, date)
         facts = _Facts(t, date, hits)
-        findings: list[Finding] = []
+        findings: list[Finding] = [
+            Finding(
+                rule="screening.unscreenable",
+                regime="screening",
+                line=None,
+                party=p.name,
+                effect="review",
+                outcome=Outcome.REVIEW,
+                citation="exportrules, restricted-party screening (DESIGN.md s. 8)",
+                message=f"The name of the {p.role.replace('_', ' ')} {p.name!r} has nothing to "
+                "compare after normalisation, so it could not be screened: no hit here does not "
+                "mean clear; hold for review.",
+            )
+            for p in unscreenable
+        ]
         auth_uses: dict[tuple[str, str], dict[str, Any]] = {}
         regime_results: dict[str, RegimeResult] = {}
         line_outcomes: list[dict[str, Outcome]] = [{} for _ in t.lines]
@@ -516,15 +543,21 @@ class Engine:
         s = self._get_screener()
         return s.list_versions() if s is not None else []
 
-    def _screen(self, t: Transaction, date: _dt.date) -> list[ScreeningHit]:
+    def _screen(self, t: Transaction, date: _dt.date) -> tuple[list[ScreeningHit], list[Any]]:
+        """Screen every party; also return the parties whose names cannot be screened."""
         s = self._get_screener()
         if s is None or not t.parties:
-            return []
+            return [], []
         out = []
+        unscreenable = []
+        can_screen = getattr(s, "can_screen", None)
         for p in t.parties:
+            if can_screen is not None and not can_screen(p.name):
+                unscreenable.append(p)
+                continue
             for m in s.screen(p.name, p.country, as_of=date):
                 out.append(_hit_from(p.name, p.role, m))
-        return out
+        return out, unscreenable
 
     def _check_codes(self, t: Transaction) -> None:
         problems = []

@@ -92,7 +92,8 @@ _ID = re.compile(r"^[a-z][a-z0-9_]{0,31}$")
 _RULE_ID = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z0-9_]+)+$")
 _NAME = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
 _CITATION = re.compile(
-    r"^(.+(, | )(Art\.|Arts\.|s\.|ss\.|item|items|Annex|Supp\.|Sch\.|para\.|[0-9§]).*"
+    r"^(.+, (Art\.|Arts\.|s\.|ss\.|item|items|Annex|Supp\.|Sch\.|para\.|[0-9§]).*"
+    r"|\S.* (Art\.|Arts\.|s\.|ss\.) ?[0-9].*"
     r"|[0-9]+ CFR [0-9].*)$"
 )
 _TEMPLATE = re.compile(r"\{([a-z_][a-z0-9_.]*)\}")

@@ -42,10 +42,7 @@ def compile_cond(c: Cond) -> Pred:
             return lambda f, t: a(f, t) and b(f, t) and c3(f, t) and d(f, t)
 
         def all_(f: Mapping[str, Any], t: TableView) -> bool:
-            for p in parts:
-                if not p(f, t):
-                    return False
-            return True
+            return all(p(f, t) for p in parts)
 
         return all_
     if isinstance(c, Any_):
@@ -57,10 +54,7 @@ def compile_cond(c: Cond) -> Pred:
             return lambda f, t: a(f, t) or b(f, t)
 
         def any_(f: Mapping[str, Any], t: TableView) -> bool:
-            for p in parts:
-                if p(f, t):
-                    return True
-            return False
+            return any(p(f, t) for p in parts)
 
         return any_
     assert isinstance(c, Leaf)
@@ -115,7 +109,8 @@ def compile_cond(c: Cond) -> Pred:
 
         return in_table
     if op == "in_table":
-        name, hier, col, want = v, c.hierarchical, c.column, c.eq_value
+        name, hier, want = v, c.hierarchical, c.eq_value
+        col: str = c.column or ""
 
         def in_table_col(f: Mapping[str, Any], t: TableView) -> bool:
             x = f.get(p)

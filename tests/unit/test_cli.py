@@ -157,3 +157,40 @@ def test_regimes_validate_bad(tmp_path: Path, capsys: pytest.CaptureFixture[str]
     (d / "rules" / "x.toml").write_text('[[rule]]\nid = "tl.bad"\n')
     code, _, err = _run(capsys, "regimes", "validate", str(d))
     assert code == 3 and "rules/x.toml:1" in err
+
+
+def test_lists_update_replaces_a_bundled_list(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from tests.conftest import FIXTURES
+
+    dest = tmp_path / "lists"
+    code, out, err = _run(
+        capsys,
+        "lists",
+        "update",
+        str(FIXTURES / "screening" / "csl_fixture.json"),
+        "--format",
+        "csl-json",
+        "--dest",
+        str(dest),
+    )
+    assert code == 0, err
+    assert list(dest.iterdir())
+    code, _, err = _run(
+        capsys,
+        "lists",
+        "update",
+        str(tmp_path / "missing.xml"),
+        "--format",
+        "un-xml",
+        "--dest",
+        str(dest),
+    )
+    assert code == 2 and "error" in err
+
+
+def test_screen_command_explains(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = _run(capsys, "screen", "Huawei Technologies", "--country", "CN")
+    assert code == 0
+    assert "MATCH" in out and "us_entity_list" in out and "primary name" in out

@@ -217,7 +217,7 @@ def test_entry_point_regimes_are_discovered(monkeypatch: pytest.MonkeyPatch) -> 
         return [_EP("testland", lambda: TL)]
 
     monkeypatch.setattr(metadata, "entry_points", fake)
-    monkeypatch.setattr("exportrules._engine.bundled_regimes", lambda: [])
+    monkeypatch.setattr("exportrules._engine.bundled_regimes", list)
     e = Engine.default(screening=None)
     assert [r.id for r in e.regimes] == ["tl"]
     assert "tl" in {r.id for r in e.regimes}
@@ -230,7 +230,7 @@ def test_broken_entry_point_is_a_ruleset_error(monkeypatch: pytest.MonkeyPatch) 
             raise ImportError("no module named fake_pkg")
 
     monkeypatch.setattr(metadata, "entry_points", lambda group: [Bad("bad", None)])
-    monkeypatch.setattr("exportrules._engine.bundled_regimes", lambda: [])
+    monkeypatch.setattr("exportrules._engine.bundled_regimes", list)
     with pytest.raises(RuleSetError, match="entry point 'bad'"):
         Engine.default(screening=None)
 
@@ -268,3 +268,68 @@ def test_evaluate_many_in_order_and_with_workers(engine: Engine) -> None:
 def test_evaluate_many_raises_on_invalid(engine: Engine) -> None:
     with pytest.raises(exportrules.InvalidTransaction):
         list(engine.evaluate_many([tx(), tx(destination="zz")]))
+
+
+class _Screener(FixedScreener):
+    def can_screen(self, name: str) -> bool:
+        return any(ch.isalnum() for ch in name)
+
+
+def test_unscreenable_party_name_is_review_not_clear() -> None:
+    e = Engine.from_paths([TL], screening=_Screener([]))
+    d = e.evaluate(tx(lines=[{"id": "1"}], parties=[{"role": "end_user", "name": "---"}]))
+    assert d.outcome is Outcome.REVIEW  # the line alone would be no_license_required
+    f = next(f for f in d.findings if f.rule == "screening.unscreenable")
+    assert f.party == "---" and f.line is None
+
+
+def test_missing_licence_policy_is_labelled_unknown() -> None:
+    e = Engine.from_paths([TL], screening=FixedScreener([{"party": "X", "list": "tl_list"}]))
+    t = exportrules.Transaction.from_dict(tx(parties=[{"role": "end_user", "name": "X"}]))
+    assert t.date is not None
+    from exportrules._engine import _Facts
+
+    hits = e._screen(t, t.date)[0]
+    assert _Facts(t, t.date, hits).base["screening.policies"] == (
+        "unknown (the list data does not state the licence review policy)",
+    )
+
+
+def test_unknown_item_tag_is_invalid(engine: Engine) -> None:
+    with pytest.raises(exportrules.InvalidTransaction) as ei:
+        engine.evaluate(tx(lines=[{"id": "1", "tags": ["cyber_survelliance"]}]))
+    assert ei.value.problems[0].path == "lines[0].tags[0]"
+    assert "cyber_surveillance" in ei.value.problems[0].message  # the known tags are listed
+
+
+def test_named_held_licence_only_discharges_its_reasons(tmp_path: Path) -> None:
+    d = tmp_path / "tl"
+    shutil.copytree(TL, d)
+    (d / "rules" / "s.toml").write_text(
+        '[[rule]]\nid = "tl.sanction"\ncitation = "Testland Export Act 2020, s. 11"\n'
+        'when = { fact = "tx.destination", eq = "CN" }\n'
+        'then = { effect = "require", reason = "sanction", held_licences = "named" }\n'
+        'message = "sanctions authorisation"\n'
+    )
+    e = Engine.from_paths([d])
+    lic = {"regime": "tl", "id": "L-1", "lines": ["1"], "destinations": ["CN"]}
+    assert e.evaluate(tx(authorisations=[lic])).outcome is Outcome.LICENSE_REQUIRED
+    named = {**lic, "id": "L-2", "reasons": ["sanction"]}
+    d2 = e.evaluate(tx(authorisations=[lic, named]))
+    assert d2.outcome is Outcome.AUTHORISED
+    assert {a.id for a in d2.authorisations} == {"L-1", "L-2"}
+    # a licence naming only the sanction reason leaves the listing requirement open
+    assert e.evaluate(tx(authorisations=[named])).outcome is Outcome.LICENSE_REQUIRED
+
+
+def test_generated_table_metadata_overrides_regime_toml(tmp_path: Path) -> None:
+    d = tmp_path / "tl"
+    shutil.copytree(TL, d)
+    (d / "tables" / "items.meta.toml").write_text(
+        'source = "Generated from the official text"\nas_of = "2026-01-01"\n'
+        'verified = true\ncoverage = "All items."\n'
+    )
+    from exportrules._loader import load_regime
+
+    t = load_regime(d).tables["items"]
+    assert t.verified and t.as_of == "2026-01-01" and t.source.startswith("Generated")
