@@ -165,7 +165,7 @@ def test_lists_update_replaces_a_bundled_list(
     from tests.conftest import FIXTURES
 
     dest = tmp_path / "lists"
-    code, out, err = _run(
+    code, _out, err = _run(
         capsys,
         "lists",
         "update",
