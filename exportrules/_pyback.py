@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as _dt
 import re
 import threading
-from collections.abc import Callable, Mapping, MutableMapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, MutableMapping, Sequence
 from typing import Any
 
 from ._ir import All, Any_, Cond, Leaf, Not, Regime, Rule, TableView, TrueCond, eval_leaf
@@ -158,6 +158,44 @@ def _selectivity(path: str, values: list[Any]) -> int:
     return 2
 
 
+_MISSING = object()
+
+
+class _PartyFrame(Mapping[str, Any]):
+    """The facts a ``for_each = "party"`` rule sees: the party's facts over the line frame.
+
+    A view, not a copy: building one is cheaper than merging two dicts of facts, and rules
+    read only a few paths.
+    """
+
+    __slots__ = ("_line", "_party")
+
+    def __init__(self, party: Mapping[str, Any], line: Mapping[str, Any]) -> None:
+        self._party = party
+        self._line = line
+
+    def get(self, key: str, default: Any = None) -> Any:
+        v = self._party.get(key, _MISSING)
+        if v is _MISSING:
+            return self._line.get(key, default)
+        return v
+
+    def __getitem__(self, key: str) -> Any:
+        v = self.get(key, _MISSING)
+        if v is _MISSING:
+            raise KeyError(key)
+        return v
+
+    def __iter__(self) -> Iterator[str]:
+        yield from self._party
+        for k in self._line:
+            if k not in self._party:
+                yield k
+
+    def __len__(self) -> int:
+        return sum(1 for _ in self)
+
+
 class _Index:
     """Rules indexed by one discriminating leaf of their top-level conjunction."""
 
@@ -293,7 +331,7 @@ class PythonBackend:
                         new.append(r.derived_key)
                 if party_rules and parties:
                     # a party frame is the line frame (as derived so far) plus party.* facts
-                    pframes = [{**f, **p} for p in parties]
+                    pframes = [_PartyFrame(p, f) for p in parties]
                     for r, pred in party_rules:
                         for pf in pframes:
                             if pred(pf, view):
@@ -305,7 +343,7 @@ class PythonBackend:
                 if pred(f, view):
                     out.append((r, i, None))
             if prep.party_rules and parties:
-                pframes = [{**f, **p} for p in parties]
+                pframes = [_PartyFrame(p, f) for p in parties]
                 for r, pred in prep.party_rules:
                     for j, pf in enumerate(pframes):
                         if pred(pf, view):
