@@ -13,7 +13,7 @@ from importlib import metadata
 from typing import Any, Literal, Protocol
 
 from ._errors import EvaluationError, InvalidTransaction, Problem, RuleSetError
-from ._ir import Regime, Rule, TableView, tables_of
+from ._ir import Regime, Rule, TableView, paths_of, tables_of
 from ._loader import bundled_regimes, load_regime
 from ._model import (
     AuthorisationUse,
@@ -294,6 +294,12 @@ class _Runtime:
             for lk in regime.lookups
         ]
         self.base_tables = {lk.table for lk in regime.lookups} | tables_of(regime.applicability)
+        # applicability that reads only transaction and line facts is decided before the
+        # regime's look-ups and plug-in facts are computed
+        late = {lk.name for lk in regime.lookups} | {"derived", "plugin"}
+        self.early_applicability = not any(
+            p.split(".", 1)[0] in late for p in paths_of(regime.applicability)
+        )
         # A looked-up row as frame facts ("item.controls": ...), built once per row. Rows are
         # immutable and live as long as the regime, so their id() is a stable key.
         self.prefixed: dict[tuple[str, int], dict[str, Any]] = {}
@@ -353,6 +359,8 @@ class Engine:
         self._screening_arg: Any = screening
         self._screener: ScreenerLike | None = None
         self._screener_lock = threading.Lock()
+        # (party name, role, id(match)) -> (match, hit); the match is kept so its id stays valid
+        self._hit_cache: dict[tuple[str, str, int], tuple[Any, ScreeningHit]] = {}
         self._spec: dict[str, Any] = {
             "paths": [str(r.folder) for r in self._regimes],
             "backend": backend,
@@ -410,6 +418,7 @@ class Engine:
         e._screening_arg = screener
         e._screener = None
         e._screener_lock = threading.Lock()
+        e._hit_cache = {}
         return e
 
     def _get_screener(self) -> ScreenerLike | None:
@@ -556,7 +565,14 @@ class Engine:
                 unscreenable.append(p)
                 continue
             for m in s.screen(p.name, p.country, as_of=date):
-                out.append(_hit_from(p.name, p.role, m))
+                # a warm screener returns the same match objects: adapt each one only once
+                key = (p.name, p.role, id(m))
+                got = self._hit_cache.get(key)
+                if got is None or got[0] is not m:
+                    if len(self._hit_cache) > 10_000:
+                        self._hit_cache.clear()
+                    got = self._hit_cache[key] = (m, _hit_from(p.name, p.role, m))
+                out.append(got[1])
         return out, unscreenable
 
     def _check_codes(self, t: Transaction) -> None:
@@ -620,6 +636,11 @@ class Engine:
             f["line.quantity"] = ln.quantity
             f["line.currency"] = ln.currency
             f["line.tags"] = _uniq(ln.tags) if ln.tags else ()
+            if rt.early_applicability and not applies(f, view):
+                # the regime does not apply to this line: no look-ups, no plug-in facts
+                frames.append(f)
+                applicable.append(False)
+                continue
             for lk, found_key, cols in rt.lookups:
                 rows = view.rows(lk.table, f.get(lk.key), lk.hierarchical)
                 if rows:
@@ -641,7 +662,7 @@ class Engine:
             if rt.derived:
                 f.update(rt.derived)
             frames.append(f)
-            applicable.append(applies(f, view))
+            applicable.append(True if rt.early_applicability else applies(f, view))
         n = len(t.lines)
         if not any(applicable):
             return False, [Outcome.NOT_APPLICABLE] * n
@@ -927,14 +948,25 @@ class Engine:
             return
         from concurrent.futures import ProcessPoolExecutor
 
+        import multiprocessing
+        import pickle
+
         spec = dict(self._spec)
-        spec["screening"] = (
-            self._screening_arg
-            if isinstance(self._screening_arg, str | bool) or self._screening_arg is None
-            else "default"
-        )
+        # a custom screener goes to the workers as it is: it must pickle, or we say so
+        spec["screening"] = self._screening_arg
+        try:
+            pickle.dumps(spec)
+        except Exception as e:  # noqa: BLE001 - any pickling failure means the same thing
+            raise EvaluationError(
+                f"evaluate_many(workers={workers}) sends the engine's settings to worker "
+                f"processes, but the screener {self._screening_arg!r} cannot be pickled ({e}); "
+                "use workers=0 or a picklable screener"
+            ) from e
+        # durable_rules keeps process-global state and a lock: never fork a process that may
+        # hold it; the python backend forks safely and starts faster.
+        ctx = multiprocessing.get_context("spawn" if self.backend_name == "rete" else None)
         with ProcessPoolExecutor(
-            max_workers=workers, initializer=_worker_init, initargs=(spec,)
+            max_workers=workers, initializer=_worker_init, initargs=(spec,), mp_context=ctx
         ) as ex:
             items = (tx.to_dict() if isinstance(tx, Transaction) else tx for tx in transactions)
             for d in ex.map(_worker_eval, items, chunksize=64):

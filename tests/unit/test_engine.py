@@ -333,3 +333,19 @@ def test_generated_table_metadata_overrides_regime_toml(tmp_path: Path) -> None:
 
     t = load_regime(d).tables["items"]
     assert t.verified and t.as_of == "2026-01-01" and t.source.startswith("Generated")
+
+
+def test_evaluate_many_workers_keep_a_custom_screener() -> None:
+    e = Engine.from_paths([TL], screening=FixedScreener([{"party": "Bad Co", "list": "un"}]))
+    t = tx(parties=[{"role": "consignee", "name": "Bad Co"}])
+    (d,) = list(e.evaluate_many([t], workers=1))
+    assert d.outcome is Outcome.PROHIBITED and d.screening[0].list == "un"
+
+
+def test_evaluate_many_workers_refuse_an_unpicklable_screener() -> None:
+    class Local(FixedScreener):
+        pass
+
+    e = Engine.from_paths([TL], screening=Local([]))
+    with pytest.raises(exportrules.EvaluationError, match="cannot be pickled"):
+        list(e.evaluate_many([tx()], workers=1))
