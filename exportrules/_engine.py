@@ -946,17 +946,16 @@ class Engine:
             for tx in transactions:
                 yield _safe(self, tx)
             return
-        from concurrent.futures import ProcessPoolExecutor
-
         import multiprocessing
         import pickle
+        from concurrent.futures import ProcessPoolExecutor
 
         spec = dict(self._spec)
         # a custom screener goes to the workers as it is: it must pickle, or we say so
         spec["screening"] = self._screening_arg
         try:
             pickle.dumps(spec)
-        except Exception as e:  # noqa: BLE001 - any pickling failure means the same thing
+        except Exception as e:
             raise EvaluationError(
                 f"evaluate_many(workers={workers}) sends the engine's settings to worker "
                 f"processes, but the screener {self._screening_arg!r} cannot be pickled ({e}); "
