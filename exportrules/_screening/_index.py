@@ -236,6 +236,7 @@ class Scored:
     token_set: float
     edit: float
     phonetic: float
+    listed_coverage: float = 1.0  # share (by weight) of the listed name the query accounts for
 
 
 @attrs.define(slots=True)
@@ -535,4 +536,5 @@ class NameIndex:
             token_set=math.sqrt(ex_q * ex_n),
             edit=edit,
             phonetic=phon / len(qtoks) if qtoks else 0.0,
+            listed_coverage=cov_n,
         )

@@ -59,6 +59,10 @@ def _quality_word(q: str) -> str:
     }[q]
 
 
+# Below this share of the listed name's weight, a hit is at most a potential match.
+_PARTIAL_COVERAGE = 0.85
+
+
 class Screener:
     """Screens names against restricted-party lists.
 
@@ -263,6 +267,15 @@ class Screener:
             level = "review"
             what = "an acronym" if nm.form == "acronym" else f"a {_quality_word(nm.quality)}"
             notes.append(f"{what} alone is not a match")
+        if level == "match" and sc.listed_coverage < _PARTIAL_COVERAGE:
+            # e.g. 'Municipal Public Security Bureau' against 'Urumqi Municipal Public Security
+            # Bureau': every word of the query is listed, but a distinguishing word of the
+            # listed name is missing, so identity is not established: a person decides
+            level = "review"
+            notes.append(
+                f"the query accounts for only {sc.listed_coverage:.0%} of the listed name; "
+                "a word that distinguishes the listed party is missing"
+            )
         if entry.expires and entry.expires < day.isoformat():
             level = "review"
             notes.append(
