@@ -373,6 +373,10 @@ def parse_transaction(data: Any) -> Transaction:
 
     parties: list[Party] = []
     for i, p in enumerate(c.array(d.get("parties"), "parties", limit=MAX_PARTIES)):
+        fast = _fast_party(p, c._countries)
+        if fast is not None:
+            parties.append(fast)
+            continue
         pp = _join("parties", i)
         pd = c.obj(p, pp, _PARTY_KEYS)
         if pd is None:
@@ -432,7 +436,7 @@ def parse_transaction(data: Any) -> Transaction:
                     )
                     continue
                 seen[raw_id] = i
-            line = _parse_line(c, ln, _join("lines", i))
+            line = _fast_line(ln, c._countries) or _parse_line(c, ln, _join("lines", i))
             if line is not None:
                 lines.append(line)
 
@@ -504,6 +508,97 @@ def parse_transaction(data: Any) -> Transaction:
         knowledge=knowledge,
         lines=lines,
         authorisations=auths,
+    )
+
+
+# Fast paths. Most input is valid, and building a JSON path for every field costs more than
+# the checks themselves. These accept only what the full checker accepts, building the same
+# objects; anything else (including every error) goes to the full checker, which reports it
+# with its path. tests/unit/test_validate.py checks the two agree on random input.
+
+
+def _ok_text(v: Any, required: bool) -> bool:
+    if v is None:
+        return not required
+    return type(v) is str and len(v) <= MAX_TEXT and (not required or bool(v.strip()))
+
+
+def _ok_number(v: Any, hi: float | None = None) -> bool:
+    if v is None:
+        return True
+    t = type(v)
+    if t is int:
+        return v >= 0 and (hi is None or v <= hi)
+    if t is float:
+        return math.isfinite(v) and v >= 0 and (hi is None or v <= hi)
+    return False
+
+
+def _fast_party(p: Any, countries: frozenset[str]) -> Party | None:
+    if type(p) is not dict or not p.keys() <= _PARTY_KEYS:
+        return None
+    role, name, country, address = p.get("role"), p.get("name"), p.get("country"), p.get("address")
+    ptype = p.get("type")
+    if ptype is None:
+        ptype = "unknown"
+    if (
+        type(role) is not str
+        or role not in PARTY_ROLES
+        or type(ptype) is not str
+        or ptype not in PARTY_TYPES
+        or not _ok_text(name, True)
+        or not (country is None or (type(country) is str and country in countries))
+        or not _ok_text(address, False)
+    ):
+        return None
+    return Party(role=role, name=str(name), country=country, type=ptype, address=address)
+
+
+def _fast_line(ln: Any, countries: frozenset[str]) -> Line | None:
+    if type(ln) is not dict or not ln.keys() <= _LINE_KEYS:
+        return None
+    lid = ln.get("id")
+    if type(lid) is not str or not _ID.match(lid):
+        return None
+    currency, origin, value = ln.get("currency"), ln.get("origin"), ln.get("value")
+    if (
+        not _ok_text(ln.get("description"), False)
+        or not _ok_number(ln.get("quantity"))
+        or not _ok_number(value)
+        or not _ok_number(ln.get("us_content"), 1.0)
+        or not (currency is None or (type(currency) is str and currency in currencies()))
+        or (value is not None and currency is None)
+        or not (origin is None or (type(origin) is str and origin in countries))
+    ):
+        return None
+    cl = ln.get("classification")
+    if cl is not None:
+        if type(cl) is not dict:
+            return None
+        for k, v in cl.items():
+            if type(k) is not str or not _REGIME_ID.match(k):
+                return None
+            if v is not None and (
+                type(v) is not str or not v or v != v.strip() or len(v) > MAX_TEXT
+            ):
+                return None
+    tags = ln.get("tags")
+    if tags is not None:
+        if type(tags) is not list or len(tags) > MAX_LIST:
+            return None
+        for t in tags:
+            if type(t) is not str or not _TAG.match(t):
+                return None
+    return Line(
+        id=lid,
+        description=ln.get("description"),
+        quantity=ln.get("quantity"),
+        value=value,
+        currency=currency,
+        origin=origin,
+        us_content=ln.get("us_content"),
+        classification=dict(cl) if cl else {},
+        tags=tags or (),
     )
 
 

@@ -137,3 +137,64 @@ def test_error_message_lists_problems() -> None:
     s = str(ei.value)
     assert "2 problems" in s and "export_from: is required" in s
     assert ei.value.to_dict()["error"] == "invalid_transaction"
+
+
+# The fast paths must accept only what the full checker accepts, and build the same objects.
+from hypothesis import given  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from exportrules._validate import _Checker, _fast_line, _fast_party, _parse_line  # noqa: E402
+
+_odd = st.sampled_from(
+    [None, "", " ", "x" * 10_001, -1, 1.5, math.nan, math.inf, True, [], {}, "de"]
+)
+_party = st.fixed_dictionaries(
+    {
+        "role": st.one_of(st.sampled_from(["end_user", "consignee", "spy"]), _odd),
+        "name": st.one_of(st.sampled_from(["Acme", " Acme ", "Ω Corp"]), _odd),
+    },
+    optional={
+        "country": st.one_of(st.sampled_from(["CN", "XK", "ZZ", "cn"]), _odd),
+        "type": st.one_of(st.sampled_from(["police", "unknown", "alien"]), _odd),
+        "address": st.one_of(st.just("1 Main St"), _odd),
+    },
+)
+_line = st.fixed_dictionaries(
+    {"id": st.one_of(st.sampled_from(["1", "L-2", "bad id"]), _odd)},
+    optional={
+        "description": st.one_of(st.just("thing"), _odd),
+        "quantity": st.one_of(st.integers(-2, 5), st.floats(allow_nan=True), _odd),
+        "value": st.one_of(st.integers(-2, 5), st.floats(allow_nan=True), _odd),
+        "currency": st.one_of(st.sampled_from(["EUR", "XYZ", "eur"]), _odd),
+        "origin": st.one_of(st.sampled_from(["DE", "ZZ"]), _odd),
+        "us_content": st.one_of(st.floats(-1, 2), _odd),
+        "classification": st.one_of(
+            st.dictionaries(
+                st.sampled_from(["eu", "us", "EU", "1x"]),
+                st.one_of(st.sampled_from(["5A001.j", " 5A001", ""]), st.none(), st.integers()),
+                max_size=2,
+            ),
+            _odd,
+        ),
+        "tags": st.one_of(
+            st.lists(st.sampled_from(["cyber_surveillance", "Bad Tag", ""]), max_size=2), _odd
+        ),
+    },
+)
+
+
+@given(st.one_of(_party, _party.map(lambda p: {**p, "extra": 1})))
+def test_fast_party_agrees_with_full_checker(p: dict[str, Any]) -> None:
+    fast = _fast_party(p, _Checker()._countries)
+    if fast is not None:
+        t = Transaction.from_dict(_tx(parties=[p]))  # the full checker would accept it too
+        assert t.parties == (fast,)
+
+
+@given(st.one_of(_line, _line.map(lambda ln: {**ln, "colour": "red"})))
+def test_fast_line_agrees_with_full_checker(ln: dict[str, Any]) -> None:
+    c = _Checker()
+    fast = _fast_line(ln, c._countries)
+    if fast is not None:
+        slow = _parse_line(c, ln, "lines[0]")
+        assert c.problems == [] and slow == fast
