@@ -243,6 +243,11 @@ def _policies(hits: Sequence[ScreeningHit]) -> tuple[str, ...]:
     return _uniq(h.license_policy or _UNKNOWN_POLICY for h in hits if h.level == "match")
 
 
+def _hashable(v: Any) -> Any:
+    """A fact value usable in a cache key (list-typed table columns are lists)."""
+    return tuple(v) if type(v) is list else v
+
+
 def _sorted(xs: set[str]) -> tuple[str, ...]:
     if not xs:
         return ()
@@ -303,6 +308,25 @@ class _Runtime:
         # A looked-up row as frame facts ("item.controls": ...), built once per row. Rows are
         # immutable and live as long as the regime, so their id() is a stable key.
         self.prefixed: dict[tuple[str, int], dict[str, Any]] = {}
+        # the facts each rule's finding reads (message, policy, report fields)
+        report_paths = (
+            "line.code",
+            "derived.cyber_surveillance",
+            "line.tags",
+            "line.value",
+            "line.currency",
+        )
+        self.finding_paths: dict[int, tuple[str, ...]] = {
+            r.index: tuple(
+                sorted(
+                    {p for _, p in _template_parts(r.message) if p is not None}
+                    | {p for _, p in _template_parts(r.policy or "") if p is not None}
+                    | (set(report_paths) if r.report else set())
+                )
+            )
+            for r in regime.rules
+        }
+        self.findings: dict[tuple[Any, ...], Finding] = {}
         self.refs = {
             name: DataRef(
                 regime=regime.id, table=name, source=t.source, as_of=t.as_of, verified=t.verified
@@ -741,6 +765,7 @@ class Engine:
         used_tables: set[str],
     ) -> Outcome:
         rid = regime.id
+        rt = self._runtime[rid]
         by_kind: dict[str, list[tuple[Rule, int | None]]] = {}
         for r, _li, pj in firings:
             by_kind.setdefault(r.effect.kind, []).append((r, pj))
@@ -840,37 +865,25 @@ class Engine:
                 else:  # deny_authorisation: it shapes the line's outcome, so it carries it
                     fo = outcome
                 fr = frame_for(pj)
-                report = None
-                if r.report:
-                    report = {
-                        "item": fr.get("line.code"),
-                        "cyber_surveillance": bool(
-                            fr.get("derived.cyber_surveillance")
-                            or "cyber_surveillance" in (fr.get("line.tags") or ())
-                        ),
-                        "destination": t.destination,
-                        "value": fr.get("line.value"),
-                        "currency": fr.get("line.currency"),
-                        "authorisation_type": r.effect.auth_kind if kind == "authorise" else None,
-                    }
-                findings.append(
-                    Finding(
-                        rule=r.id,
-                        regime=rid,
-                        line=line_id,
-                        party=party_name(pj),
-                        effect=kind,
-                        outcome=fo,
-                        citation=r.citation,
-                        message=_render(r.message, fr),
-                        policy=_render(r.policy, fr) if r.policy else None,
-                        reason=r.effect.reason,
-                        authorisation=r.effect.authorisation
-                        if kind in ("authorise", "deny_authorisation")
-                        else None,
-                        report=report,
-                    )
+                pname = party_name(pj)
+                # Findings are immutable and depend only on the rule, the line, the party, the
+                # outcome and the facts their texts read: reuse them across evaluations.
+                key = (
+                    r.index,
+                    rid,
+                    line_id,
+                    pname,
+                    fo,
+                    t.destination if r.report else None,
+                    *[_hashable(fr.get(p)) for p in rt.finding_paths[r.index]],
                 )
+                finding = rt.findings.get(key)
+                if finding is None:
+                    finding = self._make_finding(r, kind, rid, line_id, pname, fo, fr, t)
+                    if len(rt.findings) > 50_000:
+                        rt.findings.clear()
+                    rt.findings[key] = finding
+                findings.append(finding)
         for r_or_none, a, cov in used_auth:
             if r_or_none is not None:
                 e = r_or_none.effect
@@ -924,6 +937,47 @@ class Engine:
             u["lines"].add(line_id)
             u["covers"].update(str(c) for c in cov)
         return outcome
+
+    @staticmethod
+    def _make_finding(
+        r: Rule,
+        kind: str,
+        rid: str,
+        line_id: str,
+        pname: str | None,
+        fo: Outcome,
+        fr: Mapping[str, Any],
+        t: Transaction,
+    ) -> Finding:
+        report = None
+        if r.report:
+            report = {
+                "item": fr.get("line.code"),
+                "cyber_surveillance": bool(
+                    fr.get("derived.cyber_surveillance")
+                    or "cyber_surveillance" in (fr.get("line.tags") or ())
+                ),
+                "destination": t.destination,
+                "value": fr.get("line.value"),
+                "currency": fr.get("line.currency"),
+                "authorisation_type": r.effect.auth_kind if kind == "authorise" else None,
+            }
+        return Finding(
+            rule=r.id,
+            regime=rid,
+            line=line_id,
+            party=pname,
+            effect=kind,
+            outcome=fo,
+            citation=r.citation,
+            message=_render(r.message, fr),
+            policy=_render(r.policy, fr) if r.policy else None,
+            reason=r.effect.reason,
+            authorisation=r.effect.authorisation
+            if kind in ("authorise", "deny_authorisation")
+            else None,
+            report=report,
+        )
 
     def evaluate_many(
         self, transactions: Iterable[Transaction | Mapping[str, Any]], workers: int = 0
