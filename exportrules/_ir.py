@@ -154,9 +154,12 @@ class Leaf:
 Cond = TrueCond | All | Any_ | Not | Leaf
 
 
+FACT_OPS = ("eq_fact", "lt_fact", "le_fact", "gt_fact", "ge_fact")
+
+
 def paths_of(c: Cond) -> set[str]:
     if isinstance(c, Leaf):
-        return {c.path}
+        return {c.path, c.value} if c.op in FACT_OPS else {c.path}
     if isinstance(c, All | Any_):
         out: set[str] = set()
         for ch in c.children:
@@ -229,9 +232,23 @@ def eval_leaf(leaf: Leaf, v: Any, tables: TableView) -> bool:
     raise AssertionError(op)
 
 
+def eval_fact_leaf(leaf: Leaf, frame: Mapping[str, Any]) -> bool:
+    """``fact`` compared with another fact: both must be present (numbers for lt/le/gt/ge)."""
+    a, b = frame.get(leaf.path), frame.get(leaf.value)
+    if a is None or b is None:
+        return False
+    if leaf.op == "eq_fact":
+        return bool(a == b)
+    if not (_is_num(a) and _is_num(b)):
+        return False
+    return bool({"lt_fact": a < b, "le_fact": a <= b, "gt_fact": a > b, "ge_fact": a >= b}[leaf.op])
+
+
 def eval_cond(c: Cond, frame: Mapping[str, Any], tables: TableView) -> bool:
     """Reference (slow, obviously correct) evaluation of a condition tree."""
     if isinstance(c, Leaf):
+        if c.op in FACT_OPS:
+            return eval_fact_leaf(c, frame)
         return eval_leaf(c, frame.get(c.path), tables)
     if isinstance(c, All):
         return all(eval_cond(ch, frame, tables) for ch in c.children)

@@ -26,6 +26,7 @@ from ._errors import RuleSetError
 from ._ir import (
     AUTH_KINDS,
     EFFECTS,
+    FACT_OPS,
     All,
     Any_,
     Cond,
@@ -141,6 +142,11 @@ _THEN_KEYS: dict[str, set[str]] = {
     "derive": {"fact"},
 }
 _OPS = (
+    "eq_fact",
+    "lt_fact",
+    "le_fact",
+    "gt_fact",
+    "ge_fact",
     "eq",
     "ne",
     "in",
@@ -430,7 +436,30 @@ class _CondParser:
         if op != "in_table" and ({"column", "eq_value", "match"} & set(v)):
             err(where, "'column', 'eq_value' and 'match' go only with in_table")
         leaf_kw: dict[str, Any] = {}
-        if op in ("eq", "ne"):
+        if op in FACT_OPS:
+            other = val
+            if not isinstance(other, str):
+                err(where, f"'{op}' names another fact path, not {other!r}")
+                return TrueCond()
+            if other.startswith("derived."):
+                otyp: str | None = "bool"
+                if other[len("derived.") :] not in self.derived:
+                    err(where, f"'{other}': no rule derives {other[len('derived.') :]!r}")
+            else:
+                otyp = _fact_type(other, self.facts, for_each)
+            if otyp is None:
+                err(where, f"'{op}' names unknown fact path {other!r}")
+                return TrueCond()
+            if op == "eq_fact":
+                if typ == "list" or otyp == "list" or typ != otyp:
+                    err(
+                        where,
+                        f"'{op}' compares {path!r} ({typ}) with {other!r} ({otyp}): "
+                        "both must be the same scalar type",
+                    )
+            elif typ != "number" or otyp != "number":
+                err(where, f"'{op}' needs two number facts; {path!r} is {typ}, {other!r} is {otyp}")
+        elif op in ("eq", "ne"):
             self._check_value(val, typ, path, where)
         elif op == "in":
             if not isinstance(val, list) or not val:

@@ -8,7 +8,19 @@ import threading
 from collections.abc import Callable, Iterator, Mapping, MutableMapping, Sequence
 from typing import Any
 
-from ._ir import All, Any_, Cond, Leaf, Not, Regime, Rule, TableView, TrueCond, eval_leaf
+from ._ir import (
+    FACT_OPS,
+    All,
+    Any_,
+    Cond,
+    Leaf,
+    Not,
+    Regime,
+    Rule,
+    TableView,
+    TrueCond,
+    eval_leaf,
+)
 
 __all__ = ["Firing", "PythonBackend", "compile_cond"]
 
@@ -94,6 +106,27 @@ def compile_cond(c: Cond) -> Pred:
             return isinstance(x, str) and fm(x) is not None
 
         return match
+    if op in FACT_OPS:
+        q = v
+        if op == "eq_fact":
+
+            def eq_fact(f: Mapping[str, Any], t: TableView) -> bool:
+                a = f.get(p)
+                return a is not None and a == f.get(q)
+
+            return eq_fact
+        cmpf: Callable[[Any, Any], bool] = {
+            "lt_fact": lambda a, b: a < b,
+            "le_fact": lambda a, b: a <= b,
+            "gt_fact": lambda a, b: a > b,
+            "ge_fact": lambda a, b: a >= b,
+        }[op]
+
+        def cmp_fact(f: Mapping[str, Any], t: TableView) -> bool:
+            a, b = f.get(p), f.get(q)
+            return _is_num(a) and _is_num(b) and cmpf(a, b)
+
+        return cmp_fact
     if op == "in_table" and c.column is None:
         name, hier = v, c.hierarchical
 

@@ -45,7 +45,7 @@ if sys.version_info >= (3, 13):  # pragma: no cover - depends on the interpreter
 from durable import engine as _durable
 
 from ._errors import EvaluationError
-from ._ir import All, Any_, Cond, Leaf, Not, Regime, Rule, TableView, TrueCond
+from ._ir import FACT_OPS, All, Any_, Cond, Leaf, Not, Regime, Rule, TableView, TrueCond
 from ._pyback import Firing, Pred, compile_cond
 
 __all__ = ["MAX_PROPERTIES", "ReteBackend"]
@@ -371,7 +371,8 @@ _FLIP = {"lt": "ge", "le": "gt", "gt": "le", "ge": "lt"}
 
 def _paths(c: Cond) -> set[str]:
     if isinstance(c, Leaf):
-        return {c.path}
+        # a fact compared with another fact reads both: its atom is computed from the frame
+        return {c.path, c.value} if c.op in FACT_OPS else {c.path}
     if isinstance(c, All | Any_):
         out: set[str] = set()
         for ch in c.children:

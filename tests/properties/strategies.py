@@ -66,6 +66,9 @@ neutral_leaf = st.one_of(
             {"fact": "tx.destination", "in_table": "eg1"},
             {"fact": "line.code", "in_table": "items", "match": "hierarchical"},
             {"fact": "line.tags", "contains": "cyber_surveillance"},
+            {"fact": "line.value", "gt_fact": "item.threshold"},
+            {"fact": "line.value", "le_fact": "item.threshold"},
+            {"fact": "tx.destination", "eq_fact": "line.origin"},
         ]
     ),
     st.builds(lambda n: {"fact": "line.value", "gt": n}, st.sampled_from([0, 1000, 5000])),
@@ -203,16 +206,18 @@ def make_regime(rules: list[dict[str, Any]], regime_id: str = "tl") -> Path:
 
 
 line_st = st.builds(
-    lambda i, code, value, tags: {
+    lambda i, code, value, tags, origin: {
         "id": str(i),
         **({"classification": {"tl": code}} if code else {}),
         **({"value": value, "currency": "EUR"} if value is not None else {}),
+        **({"origin": origin} if origin else {}),
         "tags": tags,
     },
     st.just(0),
     st.one_of(st.none(), st.sampled_from(CODES)),
     st.one_of(st.none(), st.sampled_from([10, 2000, 9000])),
     st.lists(st.sampled_from(["cyber_surveillance"]), max_size=1),
+    st.one_of(st.none(), st.sampled_from(COUNTRIES)),
 )
 
 

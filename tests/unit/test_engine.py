@@ -349,3 +349,28 @@ def test_evaluate_many_workers_refuse_an_unpicklable_screener() -> None:
     e = Engine.from_paths([TL], screening=Local([]))
     with pytest.raises(exportrules.EvaluationError, match="cannot be pickled"):
         list(e.evaluate_many([tx()], workers=1))
+
+
+def test_fact_to_fact_comparisons(tmp_path: Path) -> None:
+    d = tmp_path / "tl"
+    shutil.copytree(TL, d)
+    (d / "rules" / "f.toml").write_text(
+        '[[rule]]\nid = "tl.over_threshold"\ncitation = "Testland Export Act 2020, s. 12"\n'
+        'when = { fact = "line.value", gt_fact = "item.threshold" }\n'
+        'then = { effect = "review" }\nmessage = "{line.value} is over {item.threshold}"\n'
+        '[[rule]]\nid = "tl.return_home"\ncitation = "Testland Export Act 2020, s. 13"\n'
+        'when = { fact = "tx.destination", eq_fact = "line.origin" }\n'
+        'then = { effect = "review" }\nmessage = "returning to its origin"\n'
+    )
+    e = Engine.from_paths([d])
+
+    def rules(**line: Any) -> set[str]:
+        res = e.evaluate(tx(lines=[{"id": "1", "classification": {"tl": "T200"}, **line}]))
+        return {f.rule for f in res.findings}
+
+    assert "tl.over_threshold" in rules(value=1500, currency="EUR")  # T200 threshold 1000
+    assert "tl.over_threshold" not in rules(value=1000, currency="EUR")
+    assert "tl.over_threshold" not in rules()  # no value: absent facts compare false
+    assert "tl.return_home" in rules(origin="CN")
+    assert "tl.return_home" not in rules(origin="DE")
+    assert "tl.return_home" not in rules()

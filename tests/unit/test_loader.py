@@ -68,6 +68,16 @@ def _rule(
         (_rule(when="{ all = [] }"), "non-empty array"),
         (_rule(when='{ fact = "party.type", eq = "police" }'), "need for_each"),
         (_rule(when='{ fact = "derived.nothing", eq = true }'), "no rule derives"),
+        (
+            _rule(when='{ fact = "line.value", gt_fact = "tx.destination" }'),
+            "needs two number facts",
+        ),
+        (_rule(when='{ fact = "tx.destination", eq_fact = "line.value" }'), "same scalar type"),
+        (
+            _rule(when='{ fact = "tx.destination", eq_fact = "line.nope" }'),
+            "unknown fact path 'line.nope'",
+        ),
+        (_rule(when='{ fact = "tx.end_use", eq_fact = "tx.transit" }'), "same scalar type"),
         (_rule(then='{ effect = "require" }'), "require needs a 'reason'"),
         (_rule(then='{ effect = "authorise", authorisation = "A" }'), "authorise needs kind"),
         (_rule(then='{ effect = "deny_authorisation" }'), "deny_authorisation needs"),
