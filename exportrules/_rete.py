@@ -45,7 +45,7 @@ if sys.version_info >= (3, 13):  # pragma: no cover - depends on the interpreter
 from durable import engine as _durable
 
 from ._errors import EvaluationError
-from ._ir import FACT_OPS, All, Any_, Cond, Leaf, Not, Regime, Rule, TableView, TrueCond
+from ._ir import All, Any_, Cond, Leaf, Not, Regime, Rule, TableView, TrueCond, paths_of
 from ._pyback import Firing, Pred, compile_cond
 
 __all__ = ["MAX_PROPERTIES", "ReteBackend"]
@@ -299,7 +299,7 @@ class _Compiler:
 
     def atomise(self, c: Cond, neg: bool) -> Expr:
         """A sub-condition computed in Python and posted as a boolean property."""
-        paths = sorted(_paths(c))
+        paths = sorted(paths_of(c))
         name = self.p.atom(c, paths[0] if len(paths) == 1 else "")
         return {"$nex": {name: 1}} if neg else {name: 1}
 
@@ -367,20 +367,6 @@ class _Compiler:
 
 _CMP = {"lt": "lt", "le": "lte", "gt": "gt", "ge": "gte"}
 _FLIP = {"lt": "ge", "le": "gt", "gt": "le", "ge": "lt"}
-
-
-def _paths(c: Cond) -> set[str]:
-    if isinstance(c, Leaf):
-        # a fact compared with another fact reads both: its atom is computed from the frame
-        return {c.path, c.value} if c.op in FACT_OPS else {c.path}
-    if isinstance(c, All | Any_):
-        out: set[str] = set()
-        for ch in c.children:
-            out |= _paths(ch)
-        return out
-    if isinstance(c, Not):
-        return _paths(c.child)
-    return set()
 
 
 def _names(e: Expr) -> set[str]:
