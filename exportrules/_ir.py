@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as _dt
 import re
 import threading
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any
 
 import attrs
@@ -157,30 +157,30 @@ Cond = TrueCond | All | Any_ | Not | Leaf
 FACT_OPS = ("eq_fact", "lt_fact", "le_fact", "gt_fact", "ge_fact")
 
 
-def paths_of(c: Cond) -> set[str]:
+def leaves(c: Cond) -> Iterator[Leaf]:
+    """Every leaf of a condition tree."""
     if isinstance(c, Leaf):
-        return {c.path, c.value} if c.op in FACT_OPS else {c.path}
-    if isinstance(c, All | Any_):
-        out: set[str] = set()
+        yield c
+    elif isinstance(c, All | Any_):
         for ch in c.children:
-            out |= paths_of(ch)
-        return out
-    if isinstance(c, Not):
-        return paths_of(c.child)
-    return set()
+            yield from leaves(ch)
+    elif isinstance(c, Not):
+        yield from leaves(c.child)
+
+
+def paths_of(c: Cond) -> set[str]:
+    """The fact paths a condition reads (both sides of a fact-to-fact comparison)."""
+    out: set[str] = set()
+    for lf in leaves(c):
+        out.add(lf.path)
+        if lf.op in FACT_OPS:
+            out.add(lf.value)
+    return out
 
 
 def tables_of(c: Cond) -> set[str]:
-    if isinstance(c, Leaf):
-        return {c.value} if c.op == "in_table" else set()
-    if isinstance(c, All | Any_):
-        out: set[str] = set()
-        for ch in c.children:
-            out |= tables_of(ch)
-        return out
-    if isinstance(c, Not):
-        return tables_of(c.child)
-    return set()
+    """The tables a condition looks up."""
+    return {lf.value for lf in leaves(c) if lf.op == "in_table"}
 
 
 def _is_num(v: Any) -> bool:

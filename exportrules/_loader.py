@@ -38,6 +38,7 @@ from ._ir import (
     Rule,
     Table,
     TrueCond,
+    leaves,
     paths_of,
     strata,
     tables_of,
@@ -770,22 +771,14 @@ def load_regime(source: Any, *, label: str | None = None) -> Regime:
 
 
 def _tags_read(c: Cond) -> set[str]:
-    if isinstance(c, Leaf):
-        if c.path != "line.tags":
-            return set()
-        if c.op == "contains":
-            return {str(c.value)}
-        if c.op == "intersects":
-            return {str(x) for x in c.value}
-        return set()
-    if isinstance(c, All | Any_):
-        out: set[str] = set()
-        for ch in c.children:
-            out |= _tags_read(ch)
-        return out
-    if isinstance(c, Not):
-        return _tags_read(c.child)
-    return set()
+    """The item tags a condition tests for."""
+    out: set[str] = set()
+    for lf in leaves(c):
+        if lf.path == "line.tags" and lf.op == "contains":
+            out.add(str(lf.value))
+        elif lf.path == "line.tags" and lf.op == "intersects":
+            out.update(str(x) for x in lf.value)
+    return out
 
 
 def _parse_rule(
