@@ -149,41 +149,28 @@ class _Progress:
 
 
 def _batch(args: argparse.Namespace) -> int:
+    """Stream a JSON-lines file: one decision (or error object) per record, in input order."""
+    from collections import deque
+
     engine = _engine(args)
     total = None
     if args.file != "-":
         with open(args.file, encoding="utf-8") as fh:
             total = sum(1 for ln in fh if ln.strip())
-    prog = _Progress(
-        sys.stderr, total, args.progress if args.progress is not None else sys.stderr.isatty()
-    )
-    invalid = 0
-    numbers: list[int] = []
+    enabled = args.progress if args.progress is not None else sys.stderr.isatty()
+    prog = _Progress(sys.stderr, total, enabled)
+    numbers: deque[int] = deque()
 
-    def txs() -> Iterator[Any]:
+    def records() -> Iterator[str]:
         for n, line in _iter_jsonl(args.file):
-            numbers.append(n)
-            try:
-                yield _with_date(loads_strict(line), args.as_of)
-            except InvalidTransaction as e:
-                yield e
+            numbers.append(n)  # read ahead by the workers' window; popped in order below
+            yield line
 
-    def results() -> Iterator[Any]:
-        pending_errors: list[Any] = []
-        good = []
-        for item in txs():
-            if isinstance(item, InvalidTransaction):
-                pending_errors.append(item)
-            good.append(item)
-        # keep input order: evaluate valid ones (possibly in parallel), splice errors back
-        valid = [x for x in good if not isinstance(x, InvalidTransaction)]
-        it = engine._evaluate_results(valid, workers=args.workers)
-        for x in good:
-            yield x if isinstance(x, InvalidTransaction) else next(it)
-
+    invalid = 0
     out = sys.stdout
-    for i, res in enumerate(results()):
-        n = numbers[i] if i < len(numbers) else i + 1
+    results = engine._evaluate_results(records(), workers=args.workers, replace_date=args.as_of)
+    for res in results:
+        n = numbers.popleft()
         if isinstance(res, InvalidTransaction):
             invalid += 1
             _print_problems(res, sys.stderr, prefix=f"{args.file}:{n}: ")

@@ -27,7 +27,7 @@ from ._model import (
     Transaction,
 )
 from ._pyback import Firing, PythonBackend, compile_cond
-from ._validate import parse_transaction
+from ._validate import loads_strict, parse_transaction
 
 __all__ = ["Engine", "ScreenerLike", "evaluate"]
 
@@ -994,17 +994,28 @@ class Engine:
             yield res
 
     def _evaluate_results(
-        self, transactions: Iterable[Transaction | Mapping[str, Any]], workers: int = 0
+        self,
+        transactions: Iterable[Transaction | Mapping[str, Any] | str],
+        workers: int = 0,
+        replace_date: str | None = None,
     ) -> Iterator[Decision | InvalidTransaction]:
+        """Decisions (or the InvalidTransaction) in input order; JSON text is accepted too.
+
+        With workers, at most a bounded window of work is in flight, so a batch of any size
+        streams in constant memory.
+        """
         if workers <= 0:
             for tx in transactions:
-                yield _safe(self, tx)
+                yield _safe(self, tx, replace_date)
             return
         import multiprocessing
         import pickle
-        from concurrent.futures import ProcessPoolExecutor
+        from collections import deque
+        from concurrent.futures import Future, ProcessPoolExecutor
+        from itertools import islice
 
         spec = dict(self._spec)
+        spec["replace_date"] = replace_date
         # a custom screener goes to the workers as it is: it must pickle, or we say so
         spec["screening"] = self._screening_arg
         try:
@@ -1018,31 +1029,48 @@ class Engine:
         # durable_rules keeps process-global state and a lock: never fork a process that may
         # hold it; the python backend forks safely and starts faster.
         ctx = multiprocessing.get_context("spawn" if self.backend_name == "rete" else None)
+        items = (tx.to_dict() if isinstance(tx, Transaction) else tx for tx in transactions)
+        window: deque[Future[list[dict[str, Any]]]] = deque()
         with ProcessPoolExecutor(
             max_workers=workers, initializer=_worker_init, initargs=(spec,), mp_context=ctx
         ) as ex:
-            items = (tx.to_dict() if isinstance(tx, Transaction) else tx for tx in transactions)
-            for d in ex.map(_worker_eval, items, chunksize=64):
-                if isinstance(d, dict) and d.get("error") == "invalid_transaction":
-                    yield InvalidTransaction(
-                        [Problem(p["path"], p["message"]) for p in d["problems"]]
-                    )
-                else:
-                    yield Decision.from_dict(d)
+            while True:
+                while len(window) < workers * 4:
+                    chunk = list(islice(items, 64))
+                    if not chunk:
+                        break
+                    window.append(ex.submit(_worker_chunk, chunk))
+                if not window:
+                    return
+                for d in window.popleft().result():
+                    if d.get("error") == "invalid_transaction":
+                        yield InvalidTransaction(
+                            [Problem(p["path"], p["message"]) for p in d["problems"]]
+                        )
+                    else:
+                        yield Decision.from_dict(d)
 
 
-def _safe(engine: Engine, tx: Any) -> Decision | InvalidTransaction:
+def _safe(
+    engine: Engine, tx: Any, replace_date: str | None = None
+) -> Decision | InvalidTransaction:
     try:
+        if isinstance(tx, str | bytes):
+            tx = loads_strict(tx)
+        if replace_date is not None and isinstance(tx, Mapping):
+            tx = {**tx, "date": replace_date}
         return engine.evaluate(tx)
     except InvalidTransaction as e:
         return e
 
 
 _WORKER: Engine | None = None
+_REPLACE_DATE: str | None = None
 
 
 def _worker_init(spec: Mapping[str, Any]) -> None:
-    global _WORKER
+    global _WORKER, _REPLACE_DATE
+    _REPLACE_DATE = spec.get("replace_date")
     _WORKER = Engine.from_paths(
         spec["paths"],
         backend=spec["backend"],
@@ -1052,10 +1080,9 @@ def _worker_init(spec: Mapping[str, Any]) -> None:
     )
 
 
-def _worker_eval(tx: Any) -> dict[str, Any]:
+def _worker_chunk(txs: list[Any]) -> list[dict[str, Any]]:
     assert _WORKER is not None
-    res = _safe(_WORKER, tx)
-    return res.to_dict()
+    return [_safe(_WORKER, tx, _REPLACE_DATE).to_dict() for tx in txs]
 
 
 def _finding_key(f: Finding) -> tuple[str, str, str, str, str]:

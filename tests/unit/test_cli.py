@@ -194,3 +194,42 @@ def test_screen_command_explains(capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _ = _run(capsys, "screen", "Huawei Technologies", "--country", "CN")
     assert code == 0
     assert "MATCH" in out and "us_entity_list" in out and "primary name" in out
+
+
+def test_batch_streams_many_records_in_order_with_workers(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # more records than the workers' in-flight window (2 workers x 4 chunks x 64), a line that
+    # is not JSON, and --as-of applied in the workers
+    p = tmp_path / "b.jsonl"
+    rows = [json.dumps({**TX, "id": f"C-{i}"}) for i in range(700)]
+    rows[350] = "{not json"
+    p.write_text("\n".join(rows) + "\n")
+    code, out, err = _run(
+        capsys,
+        "evaluate",
+        "--batch",
+        str(p),
+        "--regime",
+        str(TL),
+        "--no-screening",
+        "--workers",
+        "2",
+        "--as-of",
+        "2019-01-01",
+    )
+    got = [json.loads(x) for x in out.splitlines()]
+    assert code == 2 and len(got) == 700
+    assert got[350] == {
+        "record": 351,
+        "error": "invalid_transaction",
+        "problems": got[350]["problems"],
+    }
+    assert f"{p}:351: " in err and "not valid JSON" in err
+    ids = [g.get("transaction") for g in got]
+    assert ids[:3] == ["C-0", "C-1", "C-2"] and ids[699] == "C-699"
+    assert all(
+        g["as_of"] == "2019-01-01" and g["outcome"] == "review"
+        for i, g in enumerate(got)
+        if i != 350
+    )
