@@ -6,14 +6,13 @@ import datetime as _dt
 import functools
 import logging
 import os
-import re
 import threading
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from importlib import metadata
 from typing import Any, Literal, Protocol
 
 from ._errors import EvaluationError, InvalidTransaction, Problem, RuleSetError
-from ._ir import Regime, Rule, TableView, paths_of, tables_of
+from ._ir import TEMPLATE, Regime, Rule, TableView, paths_of, tables_of
 from ._loader import bundled_regimes, load_regime
 from ._model import (
     AuthorisationUse,
@@ -41,7 +40,6 @@ _EFFECT_OUTCOME = {
     "review": Outcome.REVIEW,
     "authorise": Outcome.AUTHORISED,
 }
-_TEMPLATE = re.compile(r"\{([a-z_][a-z0-9_.]*)\}")
 
 
 @functools.cache
@@ -134,7 +132,7 @@ def _template_parts(template: str) -> tuple[tuple[str, str | None], ...]:
     if parts is None:
         out: list[tuple[str, str | None]] = []
         pos = 0
-        for m in _TEMPLATE.finditer(template):
+        for m in TEMPLATE.finditer(template):
             out.append((template[pos : m.start()], m.group(1)))
             pos = m.end()
         if pos < len(template):
@@ -155,11 +153,10 @@ def _render(template: str, frame: Mapping[str, Any]) -> str:
 class _Facts:
     """Transaction-level facts shared by every regime, computed once per evaluation."""
 
-    __slots__ = ("base", "date", "parties")
+    __slots__ = ("base", "parties")
 
     def __init__(self, tx: Transaction, date: _dt.date, hits: Sequence[ScreeningHit]) -> None:
         parties = tx.parties
-        self.date = date
         knowledge = tx.knowledge
         base: dict[str, Any] = {
             "tx.id": tx.id,
@@ -424,7 +421,7 @@ class Engine:
     ) -> Engine:
         """An engine over regime folders on disk."""
         return cls(
-            [load_regime(p) for p in paths],
+            paths,
             backend=backend,
             as_of=as_of,
             screening=screening,
@@ -869,8 +866,7 @@ class Engine:
                 # Findings are immutable and depend only on the rule, the line, the party, the
                 # outcome and the facts their texts read: reuse them across evaluations.
                 key = (
-                    r.index,
-                    rid,
+                    r.index,  # rt (and its cache) belongs to this regime alone
                     line_id,
                     pname,
                     fo,

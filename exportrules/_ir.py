@@ -11,6 +11,7 @@ from typing import Any
 import attrs
 
 __all__ = [
+    "TEMPLATE",
     "All",
     "Any_",
     "Cond",
@@ -24,7 +25,11 @@ __all__ = [
     "TableView",
     "TrueCond",
     "ancestors",
+    "is_num",
 ]
+
+# a `{fact.path}` placeholder in a message or policy template
+TEMPLATE = re.compile(r"\{([a-z_][a-z0-9_.]*)\}")
 
 OUTCOME_EFFECTS = ("prohibit", "require", "review", "authorise", "deny_authorisation", "no_license")
 EFFECTS = (*OUTCOME_EFFECTS, "derive")
@@ -183,7 +188,8 @@ def tables_of(c: Cond) -> set[str]:
     return {lf.value for lf in leaves(c) if lf.op == "in_table"}
 
 
-def _is_num(v: Any) -> bool:
+def is_num(v: Any) -> bool:
+    """A number, and not a bool (JSON has no bool-as-number)."""
     return isinstance(v, int | float) and not isinstance(v, bool)
 
 
@@ -205,7 +211,7 @@ def eval_leaf(leaf: Leaf, v: Any, tables: TableView) -> bool:
     if op == "intersects":
         return isinstance(v, list | tuple | frozenset) and any(x in leaf.value for x in v)
     if op in ("lt", "le", "gt", "ge"):
-        if not _is_num(v):
+        if not is_num(v):
             return False
         return bool(
             {
@@ -239,7 +245,7 @@ def eval_fact_leaf(leaf: Leaf, frame: Mapping[str, Any]) -> bool:
         return False
     if leaf.op == "eq_fact":
         return bool(a == b)
-    if not (_is_num(a) and _is_num(b)):
+    if not (is_num(a) and is_num(b)):
         return False
     return bool({"lt_fact": a < b, "le_fact": a <= b, "gt_fact": a > b, "ge_fact": a >= b}[leaf.op])
 

@@ -27,6 +27,7 @@ from ._ir import (
     AUTH_KINDS,
     EFFECTS,
     FACT_OPS,
+    TEMPLATE,
     All,
     Any_,
     Cond,
@@ -98,7 +99,6 @@ _CITATION = re.compile(
     r"|\S.* (Art\.|Arts\.|s\.|ss\.) ?[0-9].*"
     r"|[0-9]+ CFR [0-9].*)$"
 )
-_TEMPLATE = re.compile(r"\{([a-z_][a-z0-9_.]*)\}")
 _COLUMN_TYPES = ("str", "list", "number", "bool")
 _LOOKUP_HDR = r"^[ \t]*\[\[lookup\]\]"
 _RULE_HDR = r"^[ \t]*\[\[rule\]\]"
@@ -874,7 +874,7 @@ def _parse_rule(
     if not isinstance(msg, str) or not msg.strip():
         err(rw, f"{label}: 'message' is required")
         msg = ""
-    for p in _TEMPLATE.findall(msg):
+    for p in TEMPLATE.findall(msg):
         if p.startswith("derived."):
             continue
         if _fact_type(p, facts, fe == "party") is None:
@@ -882,7 +882,7 @@ def _parse_rule(
     policy = r.get("policy")
     if policy is not None and not isinstance(policy, str):
         err(rw, f"{label}: 'policy' must be a string")
-    for p in _TEMPLATE.findall(policy or ""):
+    for p in TEMPLATE.findall(policy or ""):
         if not p.startswith("derived.") and _fact_type(p, facts, fe == "party") is None:
             err(rw, f"{label}: policy names unknown fact {{{p}}}")
     report = r.get("report", False)
@@ -891,7 +891,7 @@ def _parse_rule(
     if len(ctx.problems) != n0:
         return None
     used_tables = set(tables_of(cond))
-    for p in paths_of(cond) | set(_TEMPLATE.findall(msg)):
+    for p in paths_of(cond) | set(TEMPLATE.findall(msg)):
         t = lookup_tables.get(p.split(".", 1)[0])
         if t is not None:
             used_tables.add(t)

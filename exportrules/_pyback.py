@@ -20,16 +20,13 @@ from ._ir import (
     TableView,
     TrueCond,
     eval_leaf,
+    is_num,
 )
 
 __all__ = ["Firing", "PythonBackend", "compile_cond"]
 
 Pred = Callable[[Mapping[str, Any], TableView], bool]
 Firing = tuple[Rule, int, int | None]  # rule, line index, party index (for_each rules)
-
-
-def _is_num(v: Any) -> bool:
-    return isinstance(v, int | float) and not isinstance(v, bool)
 
 
 def compile_cond(c: Cond) -> Pred:
@@ -95,7 +92,7 @@ def compile_cond(c: Cond) -> Pred:
 
         def num(f: Mapping[str, Any], t: TableView) -> bool:
             x = f.get(p)
-            return _is_num(x) and cmp(x)
+            return is_num(x) and cmp(x)
 
         return num
     if op == "matches":
@@ -124,7 +121,7 @@ def compile_cond(c: Cond) -> Pred:
 
         def cmp_fact(f: Mapping[str, Any], t: TableView) -> bool:
             a, b = f.get(p), f.get(q)
-            return _is_num(a) and _is_num(b) and cmpf(a, b)
+            return is_num(a) and is_num(b) and cmpf(a, b)
 
         return cmp_fact
     if op == "in_table" and c.column is None:

@@ -45,7 +45,19 @@ if sys.version_info >= (3, 13):  # pragma: no cover - depends on the interpreter
 from durable import engine as _durable
 
 from ._errors import EvaluationError
-from ._ir import All, Any_, Cond, Leaf, Not, Regime, Rule, TableView, TrueCond, paths_of
+from ._ir import (
+    All,
+    Any_,
+    Cond,
+    Leaf,
+    Not,
+    Regime,
+    Rule,
+    TableView,
+    TrueCond,
+    is_num,
+    paths_of,
+)
 from ._pyback import Firing, Pred, compile_cond
 
 __all__ = ["MAX_PROPERTIES", "ReteBackend"]
@@ -233,12 +245,8 @@ def _size(e: Expr) -> int:
     return 1
 
 
-def _is_number(v: Any) -> bool:
-    return isinstance(v, int | float) and not isinstance(v, bool)
-
-
 def _finite(v: Any) -> bool:
-    return _is_number(v) and v == v and v not in (float("inf"), float("-inf"))
+    return is_num(v) and v == v and v not in (float("inf"), float("-inf"))
 
 
 class _Props:
@@ -677,7 +685,7 @@ class _Compiled:
 
 def _plain(d: Mapping[str, Any]) -> bool:
     """True when ``json.dumps`` writes every number of ``d`` in a form durable parses exactly."""
-    return all(_plain_number(v) for v in d.values() if _is_number(v))
+    return all(_plain_number(v) for v in d.values() if is_num(v))
 
 
 def _hit_key(h: tuple[str, int, int | None]) -> tuple[int, int, int]:
