@@ -464,6 +464,7 @@ class Engine:
         Raises:
             InvalidTransaction: the input breaks the contract (every problem, with its path).
         """
+        evaluated_at = _dt.datetime.now(_dt.UTC)
         t = parse_transaction(tx)
         self._check_codes(t)
         date = t.date or self.as_of or _dt.date.today()
@@ -511,7 +512,9 @@ class Engine:
             for i, o in enumerate(outs):
                 line_outcomes[i][regime.id] = o
             regime_results[regime.id] = RegimeResult(
-                applies=applies, outcome=max(outs, default=Outcome.NOT_APPLICABLE)
+                applies=applies,
+                outcome=max(outs, default=Outcome.NOT_APPLICABLE),
+                version=regime.version,
             )
         lines = [
             LineResult(
@@ -541,6 +544,8 @@ class Engine:
         return Decision(
             transaction=t.id,
             as_of=date,
+            evaluated_at=evaluated_at,
+            input_sha256=t.sha256(),
             outcome=overall,
             regimes=regime_results,
             lines=lines,
@@ -656,6 +661,7 @@ class Engine:
             f["line.value"] = ln.value
             f["line.quantity"] = ln.quantity
             f["line.currency"] = ln.currency
+            f["line.hs_code"] = ln.hs_code
             f["line.tags"] = _uniq(ln.tags) if ln.tags else ()
             if rt.early_applicability and not applies(f, view):
                 # the regime does not apply to this line: no look-ups, no plug-in facts
@@ -663,7 +669,7 @@ class Engine:
                 applicable.append(False)
                 continue
             for lk, found_key, cols in rt.lookups:
-                rows = view.rows(lk.table, f.get(lk.key), lk.hierarchical)
+                rows = view.rows(lk.table, f.get(lk.key), lk.match)
                 if rows:
                     row = rows[0]
                     pre = rt.prefixed.get((found_key, id(row)))
@@ -859,6 +865,8 @@ class Engine:
                     fo = _EFFECT_OUTCOME[kind]
                 elif kind == "no_license":
                     fo = Outcome.NO_LICENSE_REQUIRED
+                elif kind == "note":
+                    fo = Outcome.NOT_APPLICABLE  # informational: bears on no outcome
                 else:  # deny_authorisation: it shapes the line's outcome, so it carries it
                     fo = outcome
                 fr = frame_for(pj)

@@ -11,6 +11,8 @@ from typing import Any
 import attrs
 
 __all__ = [
+    "EFFECTS",
+    "MATCH_MODES",
     "TEMPLATE",
     "All",
     "Any_",
@@ -32,7 +34,11 @@ __all__ = [
 TEMPLATE = re.compile(r"\{([a-z_][a-z0-9_.]*)\}")
 
 OUTCOME_EFFECTS = ("prohibit", "require", "review", "authorise", "deny_authorisation", "no_license")
-EFFECTS = (*OUTCOME_EFFECTS, "derive")
+# note: an informational finding; it never changes an outcome
+EFFECTS = (*OUTCOME_EFFECTS, "note", "derive")
+# how a fact value meets a table key: equal; the most specific dotted ancestor (5A001.j.1 ->
+# 5A001.j -> 5A001); or the longest key that is a prefix of it (tariff codes: 847130 -> 8471)
+MATCH_MODES = ("exact", "hierarchical", "prefix")
 AUTH_KINDS = ("general", "exception", "individual", "global")
 
 
@@ -64,6 +70,7 @@ class Table:
     columns: tuple[str, ...]
     rows: tuple[Mapping[str, Any], ...]
     dated: bool
+    stale_after: int | None = None  # days after as_of when the data should be refreshed
     _cache: dict[_dt.date, dict[str, list[Mapping[str, Any]]]] = attrs.field(factory=dict)
     _lock: threading.Lock = attrs.field(factory=threading.Lock)
 
@@ -106,13 +113,20 @@ class TableView:
             idx = self._idx[name] = self._tables[name].index_on(self.date)
         return idx
 
-    def rows(self, name: str, key: Any, hierarchical: bool) -> list[Mapping[str, Any]]:
-        """Rows for ``key`` (exact, or the most specific ancestor key when hierarchical)."""
+    def rows(self, name: str, key: Any, match: str = "exact") -> list[Mapping[str, Any]]:
+        """Rows for ``key``: exact, the most specific ancestor key (``hierarchical``), or the
+        longest key that is a prefix of it (``prefix``)."""
         if not isinstance(key, str):
             return []
         idx = self.index(name)
-        if not hierarchical:
+        if match == "exact":
             return idx.get(key, [])
+        if match == "prefix":
+            for n in range(len(key), 0, -1):
+                r = idx.get(key[:n])
+                if r:
+                    return r
+            return []
         for k in ancestors(key):
             r = idx.get(k)
             if r:
@@ -152,7 +166,7 @@ class Leaf:
     value: Any
     column: str | None = None
     eq_value: Any = None
-    hierarchical: bool = False
+    match: str = "exact"  # one of MATCH_MODES (in_table only)
     pattern: re.Pattern[str] | None = attrs.field(default=None, eq=False)
 
 
@@ -227,7 +241,7 @@ def eval_leaf(leaf: Leaf, v: Any, tables: TableView) -> bool:
     if op == "in_table":
         keys = v if isinstance(v, list | tuple | frozenset) else (v,)
         for k in keys:
-            rows = tables.rows(leaf.value, k, leaf.hierarchical)
+            rows = tables.rows(leaf.value, k, leaf.match)
             if not rows:
                 continue
             if leaf.column is None:
@@ -314,7 +328,7 @@ class Lookup:
     name: str
     table: str
     key: str
-    hierarchical: bool
+    match: str  # one of MATCH_MODES
 
 
 @attrs.define(eq=False)

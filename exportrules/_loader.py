@@ -27,6 +27,7 @@ from ._ir import (
     AUTH_KINDS,
     EFFECTS,
     FACT_OPS,
+    MATCH_MODES,
     TEMPLATE,
     All,
     Any_,
@@ -76,6 +77,7 @@ BASE_FACTS: dict[str, str] = {
     "line.value": "number",
     "line.quantity": "number",
     "line.currency": "str",
+    "line.hs_code": "str",
     "line.tags": "list",
     "screening.match_lists": "list",
     "screening.review_lists": "list",
@@ -119,7 +121,8 @@ _REGIME_KEYS = {
     "description",
     "tags",
 }
-_TABLE_KEYS = {"source", "as_of", "verified", "coverage", "key", "columns", "file"}
+_TABLE_KEYS = {"source", "as_of", "verified", "coverage", "key", "columns", "file", "stale_after"}
+_META_KEYS = {"source", "as_of", "verified", "coverage", "stale_after"}
 _LOOKUP_KEYS = {"name", "table", "key", "match"}
 _RULE_KEYS = {
     "id",
@@ -140,6 +143,7 @@ _THEN_KEYS: dict[str, set[str]] = {
     "authorise": {"authorisation", "kind", "covers", "conditions"},
     "deny_authorisation": {"authorisation", "kind"},
     "no_license": set(),
+    "note": set(),
     "derive": {"fact"},
 }
 _OPS = (
@@ -283,7 +287,7 @@ def _load_table(
         got = _read_toml(mf, f"{label}/tables/{stem}.meta.toml", ctx)
         if got is not None:
             gen, _ = got
-            bad = set(gen) - {"source", "as_of", "verified", "coverage"}
+            bad = set(gen) - _META_KEYS
             if bad:
                 ctx.err(f"{label}/tables/{stem}.meta.toml", f"unknown key(s) {sorted(bad)}")
             meta = {**meta, **{k: v for k, v in gen.items() if k not in bad}}
@@ -295,6 +299,12 @@ def _load_table(
             ctx.err(where, f"'{k}' is required (provenance of every table)")
     if not isinstance(meta.get("verified"), bool):
         ctx.err(where, "'verified' is required: true only if generated from the official text")
+    stale_after = meta.get("stale_after")
+    if stale_after is not None and (
+        isinstance(stale_after, bool) or not isinstance(stale_after, int) or stale_after <= 0
+    ):
+        ctx.err(where, f"'stale_after' is a positive whole number of days, not {stale_after!r}")
+        stale_after = None
     as_of = meta.get("as_of")
     if isinstance(as_of, _dt.date):
         as_of = as_of.isoformat()
@@ -361,6 +371,7 @@ def _load_table(
         columns=tuple(header),
         rows=tuple(rows),
         dated=dated,
+        stale_after=stale_after,
     )
 
 
@@ -511,9 +522,10 @@ class _CondParser:
             elif "eq_value" in v:
                 err(where, "'eq_value' needs 'column'")
             m = v.get("match", "exact")
-            if m not in ("exact", "hierarchical"):
-                err(where, f"match must be 'exact' or 'hierarchical', not {m!r}")
-            leaf_kw["hierarchical"] = m == "hierarchical"
+            if m not in MATCH_MODES:
+                err(where, f"match must be one of {', '.join(MATCH_MODES)}, not {m!r}")
+                m = "exact"
+            leaf_kw["match"] = m
         return Leaf(path=path, op=op, value=val, **leaf_kw)
 
     def _check_value(self, val: Any, typ: str, path: str, where: str) -> None:
@@ -650,8 +662,9 @@ def load_regime(source: Any, *, label: str | None = None) -> Regime:
             ctx.err(lw, f"lookup {name!r}: key {key!r} must be a string fact")
             continue
         match = lk.get("match", "exact")
-        if match not in ("exact", "hierarchical"):
-            ctx.err(lw, f"lookup {name!r}: match must be exact or hierarchical")
+        if match not in MATCH_MODES:
+            ctx.err(lw, f"lookup {name!r}: match must be one of {', '.join(MATCH_MODES)}")
+            match = "exact"
         t = tables[table]
         colt = tmeta[table].get("columns", {})
         facts[f"{name}.found"] = "bool"
@@ -659,7 +672,7 @@ def load_regime(source: Any, *, label: str | None = None) -> Regime:
             if c != "valid_from" and c != "valid_until":
                 facts[f"{name}.{c}"] = colt.get(c, "str")
         lookups.append(
-            Lookup(name=name, table=table, key=key, hierarchical=match == "hierarchical")
+            Lookup(name=name, table=table, key=key, match=match)
         )
 
     plugin_types, plugin_fn = _load_plugin(folder, label, ctx, rid)

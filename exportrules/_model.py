@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import enum
+import hashlib
 import json
 from collections.abc import Mapping
 from typing import Any
@@ -11,18 +12,23 @@ from typing import Any
 import attrs
 
 __all__ = [
+    "AppliedClearance",
     "Authorisation",
     "AuthorisationUse",
     "DataRef",
     "Decision",
     "Finding",
+    "Limits",
     "Line",
     "LineResult",
     "Outcome",
     "Party",
     "RegimeResult",
+    "Resolution",
+    "ResolutionResult",
     "ScreeningHit",
     "Transaction",
+    "rfc3339",
 ]
 
 Number = int | float
@@ -73,6 +79,11 @@ def _tuple(x: Any) -> tuple[Any, ...]:
     return tuple(x)
 
 
+def rfc3339(t: _dt.datetime) -> str:
+    """An aware datetime as RFC 3339 in UTC with a ``Z``, to the second."""
+    return t.astimezone(_dt.UTC).replace(tzinfo=None).isoformat(timespec="seconds") + "Z"
+
+
 # --------------------------------------------------------------------------- transaction
 
 
@@ -109,6 +120,7 @@ class Line:
     us_content: Number | None = None
     classification: Mapping[str, str | None] = attrs.field(factory=dict, hash=False)
     tags: tuple[str, ...] = attrs.field(default=(), converter=_tuple)
+    hs_code: str | None = None  # customs tariff code, 6 to 10 digits
 
     def to_dict(self) -> dict[str, Any]:
         d: dict[str, Any] = {"id": self.id}
@@ -118,6 +130,27 @@ class Line:
                 d[k] = v
         d["classification"] = dict(self.classification)
         d["tags"] = list(self.tags)
+        if self.hs_code is not None:
+            d["hs_code"] = self.hs_code
+        return d
+
+
+@attrs.frozen
+class Limits:
+    """What a licence allows in all: a quantity and/or a value in a currency."""
+
+    quantity: Number | None = None
+    value: Number | None = None
+    currency: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        d: dict[str, Any] = {}
+        if self.quantity is not None:
+            d["quantity"] = self.quantity
+        if self.value is not None:
+            d["value"] = self.value
+        if self.currency is not None:
+            d["currency"] = self.currency
         return d
 
 
@@ -133,6 +166,7 @@ class Authorisation:
     valid_from: _dt.date | None = None
     valid_until: _dt.date | None = None
     reasons: tuple[str, ...] = attrs.field(default=(), converter=_tuple)
+    limits: Limits | None = None
 
     def to_dict(self) -> dict[str, Any]:
         d: dict[str, Any] = {
@@ -148,6 +182,8 @@ class Authorisation:
             d["valid_from"] = self.valid_from.isoformat()
         if self.valid_until is not None:
             d["valid_until"] = self.valid_until.isoformat()
+        if self.limits is not None:
+            d["limits"] = self.limits.to_dict()
         return d
 
     def covers(self, line_id: str, destination: str, date: _dt.date) -> bool:
@@ -161,6 +197,36 @@ class Authorisation:
         if self.valid_from is not None and date < self.valid_from:
             return False
         return not (self.valid_until is not None and date > self.valid_until)
+
+
+@attrs.frozen
+class Resolution:
+    """A named person's resolution of a ``review`` finding (never of a requirement).
+
+    It matches the findings of rule ``rule``, narrowed to one line and/or one party when
+    given, and applies on transaction dates up to ``valid_until`` (inclusive) when given.
+    """
+
+    rule: str
+    by: str
+    at: _dt.datetime  # aware
+    basis: str
+    line: str | None = None
+    party: str | None = None
+    valid_until: _dt.date | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        d: dict[str, Any] = {"rule": self.rule}
+        if self.line is not None:
+            d["line"] = self.line
+        if self.party is not None:
+            d["party"] = self.party
+        d["by"] = self.by
+        d["at"] = rfc3339(self.at)
+        d["basis"] = self.basis
+        if self.valid_until is not None:
+            d["valid_until"] = self.valid_until.isoformat()
+        return d
 
 
 @attrs.frozen
@@ -179,6 +245,7 @@ class Transaction:
     end_use: tuple[str, ...] = attrs.field(default=(), converter=_tuple)
     knowledge: tuple[str, ...] = attrs.field(default=(), converter=_tuple)
     authorisations: tuple[Authorisation, ...] = attrs.field(default=(), converter=_tuple)
+    resolutions: tuple[Resolution, ...] = attrs.field(default=(), converter=_tuple)
 
     @classmethod
     def from_dict(cls, data: Any) -> Transaction:
@@ -215,10 +282,27 @@ class Transaction:
         d["knowledge"] = list(self.knowledge)
         d["lines"] = [ln.to_dict() for ln in self.lines]
         d["authorisations"] = [a.to_dict() for a in self.authorisations]
+        if self.resolutions:
+            d["resolutions"] = [r.to_dict() for r in self.resolutions]
         return d
 
     def to_json(self, **kwargs: Any) -> str:
         return json.dumps(self.to_dict(), ensure_ascii=False, allow_nan=False, **kwargs)
+
+    def canonical_json(self) -> bytes:
+        """The canonical form of :meth:`to_dict`: sorted keys, separators ``,`` and ``:``, no
+        ASCII escaping, UTF-8. Decisions carry its SHA-256 as ``input_sha256``."""
+        return json.dumps(
+            self.to_dict(),
+            sort_keys=True,
+            separators=(",", ":"),
+            ensure_ascii=False,
+            allow_nan=False,
+        ).encode("utf-8")
+
+    def sha256(self) -> str:
+        """SHA-256 (hex) of :meth:`canonical_json`."""
+        return hashlib.sha256(self.canonical_json()).hexdigest()
 
 
 # --------------------------------------------------------------------------- decision
@@ -284,6 +368,7 @@ class Finding:
     reason: str | None = None
     authorisation: str | None = None
     report: Mapping[str, Any] | None = attrs.field(default=None, hash=False)
+    resolved_by: str | None = None  # a review finding discharged by a person's resolution
 
     def to_dict(self) -> dict[str, Any]:
         d: dict[str, Any] = {
@@ -303,6 +388,8 @@ class Finding:
             d["authorisation"] = self.authorisation
         if self.report is not None:
             d["report"] = dict(self.report)
+        if self.resolved_by is not None:
+            d["resolved_by"] = self.resolved_by
         return d
 
     @classmethod
@@ -320,6 +407,7 @@ class Finding:
             reason=d.get("reason"),
             authorisation=d.get("authorisation"),
             report=d.get("report"),
+            resolved_by=d.get("resolved_by"),
         )
 
 
@@ -379,6 +467,73 @@ class DataRef:
 class RegimeResult:
     applies: bool
     outcome: Outcome
+    version: str = ""  # the regime's version string
+
+
+@attrs.frozen
+class ResolutionResult:
+    """A resolution given with the transaction: whether it applied, and why not."""
+
+    resolution: Resolution
+    applied: bool
+    why: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        d = self.resolution.to_dict()
+        d["applied"] = self.applied
+        if self.why is not None:
+            d["why"] = self.why
+        return d
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any]) -> ResolutionResult:
+        return cls(
+            resolution=Resolution(
+                rule=d["rule"],
+                by=d["by"],
+                at=_dt.datetime.fromisoformat(d["at"].replace("Z", "+00:00")),
+                basis=d["basis"],
+                line=d.get("line"),
+                party=d.get("party"),
+                valid_until=_dt.date.fromisoformat(d["valid_until"])
+                if d.get("valid_until")
+                else None,
+            ),
+            applied=d["applied"],
+            why=d.get("why"),
+        )
+
+
+@attrs.frozen
+class AppliedClearance:
+    """A screening match a person cleared as a false positive, applied to this decision."""
+
+    party: str
+    role: str
+    list: str
+    entry_id: str
+    entry_name: str
+    cleared_by: str
+    reason: str
+    expires: str  # ISO date, exclusive
+    cleared_at: str | None = None  # RFC 3339 or ISO date, when known
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "party": self.party,
+            "role": self.role,
+            "list": self.list,
+            "entry_id": self.entry_id,
+            "entry_name": self.entry_name,
+            "cleared_by": self.cleared_by,
+            "cleared_at": self.cleared_at,
+            "reason": self.reason,
+            "expires": self.expires,
+        }
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any]) -> AppliedClearance:
+        return cls(**d)
 
 
 @attrs.frozen
@@ -402,30 +557,40 @@ class Decision:
     screening: tuple[ScreeningHit, ...] = attrs.field(default=(), converter=_tuple)
     data: tuple[DataRef, ...] = attrs.field(default=(), converter=_tuple)
     engine: Mapping[str, Any] = attrs.field(factory=dict, hash=False)
+    # when the decision was made: a record of the evaluation, not part of what was decided, so
+    # two decisions of the same input compare equal whenever they were made
+    evaluated_at: _dt.datetime | None = attrs.field(default=None, eq=False)
+    input_sha256: str | None = None
+    resolutions: tuple[ResolutionResult, ...] = attrs.field(default=(), converter=_tuple)
+    cleared: tuple[AppliedClearance, ...] = attrs.field(default=(), converter=_tuple)
 
     def to_dict(self) -> dict[str, Any]:
-        return {
-            "transaction": self.transaction,
-            "as_of": self.as_of.isoformat(),
-            "outcome": self.outcome.value,
-            "regimes": {
-                k: {"applies": r.applies, "outcome": r.outcome.value}
-                for k, r in self.regimes.items()
-            },
-            "lines": [
-                {
-                    "line": lr.line,
-                    "outcome": lr.outcome.value,
-                    "regimes": {k: v.value for k, v in lr.regimes.items()},
-                }
-                for lr in self.lines
-            ],
-            "findings": [f.to_dict() for f in self.findings],
-            "authorisations": [a.to_dict() for a in self.authorisations],
-            "screening": [s.to_dict() for s in self.screening],
-            "data": [d.to_dict() for d in self.data],
-            "engine": dict(self.engine),
+        d: dict[str, Any] = {"transaction": self.transaction, "as_of": self.as_of.isoformat()}
+        if self.evaluated_at is not None:
+            d["evaluated_at"] = rfc3339(self.evaluated_at)
+        if self.input_sha256 is not None:
+            d["input_sha256"] = self.input_sha256
+        d["outcome"] = self.outcome.value
+        d["regimes"] = {
+            k: {"applies": r.applies, "outcome": r.outcome.value, "version": r.version}
+            for k, r in self.regimes.items()
         }
+        d["lines"] = [
+            {
+                "line": lr.line,
+                "outcome": lr.outcome.value,
+                "regimes": {k: v.value for k, v in lr.regimes.items()},
+            }
+            for lr in self.lines
+        ]
+        d["findings"] = [f.to_dict() for f in self.findings]
+        d["authorisations"] = [a.to_dict() for a in self.authorisations]
+        d["screening"] = [s.to_dict() for s in self.screening]
+        d["data"] = [x.to_dict() for x in self.data]
+        d["engine"] = dict(self.engine)
+        d["resolutions"] = [r.to_dict() for r in self.resolutions]
+        d["cleared"] = [c.to_dict() for c in self.cleared]
+        return d
 
     def to_json(self, **kwargs: Any) -> str:
         return json.dumps(self.to_dict(), ensure_ascii=False, allow_nan=False, **kwargs)
@@ -433,12 +598,19 @@ class Decision:
     @classmethod
     def from_dict(cls, d: Mapping[str, Any]) -> Decision:
         """Rebuild a decision from :meth:`to_dict` output (lossless)."""
+        at = d.get("evaluated_at")
         return cls(
             transaction=d["transaction"],
             as_of=_dt.date.fromisoformat(d["as_of"]),
+            evaluated_at=_dt.datetime.fromisoformat(at.replace("Z", "+00:00")) if at else None,
+            input_sha256=d.get("input_sha256"),
             outcome=Outcome(d["outcome"]),
             regimes={
-                k: RegimeResult(applies=v["applies"], outcome=Outcome(v["outcome"]))
+                k: RegimeResult(
+                    applies=v["applies"],
+                    outcome=Outcome(v["outcome"]),
+                    version=v.get("version", ""),
+                )
                 for k, v in d["regimes"].items()
             },
             lines=[
@@ -454,6 +626,8 @@ class Decision:
             screening=[ScreeningHit.from_dict(s) for s in d["screening"]],
             data=[DataRef.from_dict(x) for x in d["data"]],
             engine=d["engine"],
+            resolutions=[ResolutionResult.from_dict(r) for r in d.get("resolutions", [])],
+            cleared=[AppliedClearance.from_dict(c) for c in d.get("cleared", [])],
         )
 
     @classmethod

@@ -125,21 +125,21 @@ def compile_cond(c: Cond) -> Pred:
 
         return cmp_fact
     if op == "in_table" and c.column is None:
-        name, hier = v, c.hierarchical
+        name, mode = v, c.match
 
         def in_table(f: Mapping[str, Any], t: TableView) -> bool:
             x = f.get(p)
             if x is None:
                 return False
             if isinstance(x, str):
-                if not hier:
+                if mode == "exact":
                     return x in t.index(name)
-                return bool(t.rows(name, x, True))
-            return any(bool(t.rows(name, k, hier)) for k in x)
+                return bool(t.rows(name, x, mode))
+            return any(bool(t.rows(name, k, mode)) for k in x)
 
         return in_table
     if op == "in_table":
-        name, hier, want = v, c.hierarchical, c.eq_value
+        name, mode, want = v, c.match, c.eq_value
         col: str = c.column or ""
 
         def in_table_col(f: Mapping[str, Any], t: TableView) -> bool:
@@ -147,7 +147,7 @@ def compile_cond(c: Cond) -> Pred:
             if x is None:
                 return False
             for k in (x,) if isinstance(x, str) else x:
-                for row in t.rows(name, k, hier):
+                for row in t.rows(name, k, mode):
                     if row.get(col) == want:
                         return True
             return False

@@ -18,7 +18,7 @@ from importlib import resources
 from typing import Any
 
 from ._errors import InvalidTransaction, Problem
-from ._model import Authorisation, Line, Party, Transaction
+from ._model import Authorisation, Limits, Line, Party, Resolution, Transaction
 
 __all__ = [
     "ACTIVITIES",
@@ -134,6 +134,7 @@ _TX_KEYS = frozenset(
         "knowledge",
         "lines",
         "authorisations",
+        "resolutions",
     }
 )
 _PARTY_KEYS = frozenset({"role", "name", "country", "type", "address"})
@@ -148,12 +149,33 @@ _LINE_KEYS = frozenset(
         "us_content",
         "classification",
         "tags",
+        "hs_code",
     }
 )
 _AUTH_KEYS = frozenset(
-    {"regime", "id", "type", "lines", "destinations", "valid_from", "valid_until", "reasons"}
+    {
+        "regime",
+        "id",
+        "type",
+        "lines",
+        "destinations",
+        "valid_from",
+        "valid_until",
+        "reasons",
+        "limits",
+    }
+)
+_LIMIT_KEYS = frozenset({"quantity", "value", "currency"})
+_RESOLUTION_KEYS = frozenset({"rule", "line", "party", "by", "at", "basis", "valid_until"})
+_RULE_ID = re.compile(r"[a-z][a-z0-9_]*(\.[a-z0-9_]+)+")
+# RFC 3339 date-time: a time zone (Z or an offset) is required
+_DATETIME = re.compile(
+    r"[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt ][0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]{1,9})?"
+    r"([Zz]|[+-][0-9]{2}:[0-9]{2})"
 )
 _TAG = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
+# a customs tariff code: HS (6 digits), EU CN (8), TARIC / US HTS (10)
+_HS_CODE = re.compile(r"[0-9]{6,10}")
 
 
 def _read_codes(name: str) -> frozenset[str]:
@@ -477,6 +499,7 @@ def parse_transaction(data: Any) -> Transaction:
         vu = c.date(ad.get("valid_until"), _join(ap, "valid_until"))
         if vf and vu and vu < vf:
             c.add(_join(ap, "valid_until"), "is before valid_from")
+        limits = _parse_limits(c, ad.get("limits"), _join(ap, "limits"))
         if regime is not None and aid is not None:
             auths.append(
                 Authorisation(
@@ -488,8 +511,15 @@ def parse_transaction(data: Any) -> Transaction:
                     valid_from=vf,
                     valid_until=vu,
                     reasons=areasons,
+                    limits=limits,
                 )
             )
+
+    resolutions: list[Resolution] = []
+    for i, r in enumerate(c.array(d.get("resolutions"), "resolutions")):
+        res = _parse_resolution(c, r, _join("resolutions", i))
+        if res is not None:
+            resolutions.append(res)
 
     if c.problems:
         raise InvalidTransaction(c.problems)
@@ -508,6 +538,67 @@ def parse_transaction(data: Any) -> Transaction:
         knowledge=knowledge,
         lines=lines,
         authorisations=auths,
+        resolutions=resolutions,
+    )
+
+
+def _parse_limits(c: _Checker, v: Any, path: str) -> Limits | None:
+    if v is None:
+        return None
+    ld = c.obj(v, path, _LIMIT_KEYS)
+    if ld is None:
+        return None
+    n0 = len(c.problems)
+    qty = c.number(ld.get("quantity"), _join(path, "quantity"))
+    value = c.number(ld.get("value"), _join(path, "value"))
+    currency = None
+    if ld.get("currency") is not None:
+        currency = c.text(ld["currency"], _join(path, "currency"))
+        if currency is not None and currency not in currencies():
+            c.add(_join(path, "currency"), f"{currency!r} is not an ISO 4217 currency code")
+    if ld.get("value") is not None and ld.get("currency") is None:
+        c.add(_join(path, "currency"), "is required when value is given")
+    if ld.get("currency") is not None and ld.get("value") is None:
+        c.add(_join(path, "value"), "is required when currency is given")
+    if ld.get("quantity") is None and ld.get("value") is None:
+        c.add(path, "must state a quantity and/or a value")
+    if len(c.problems) != n0:
+        return None
+    return Limits(quantity=qty, value=value, currency=currency)
+
+
+def _parse_resolution(c: _Checker, v: Any, path: str) -> Resolution | None:
+    rd = c.obj(v, path, _RESOLUTION_KEYS)
+    if rd is None:
+        return None
+    n0 = len(c.problems)
+    rule = c.text(rd.get("rule"), _join(path, "rule"))
+    if rule is not None and not _RULE_ID.fullmatch(rule):
+        c.add(_join(path, "rule"), f"{rule!r} is not a rule id (like 'eu.hr.cyber_end_user')")
+    line = c.ident(rd["line"], _join(path, "line")) if rd.get("line") is not None else None
+    party = c.text(rd.get("party"), _join(path, "party"), required=False)
+    by = c.text(rd.get("by"), _join(path, "by"))
+    basis = c.text(rd.get("basis"), _join(path, "basis"))
+    at = None
+    raw_at = rd.get("at")
+    if raw_at is None:
+        c.add(_join(path, "at"), "is required (when the resolution was made, RFC 3339)")
+    elif not isinstance(raw_at, str) or not _DATETIME.fullmatch(raw_at):
+        c.add(
+            _join(path, "at"),
+            f"must be an RFC 3339 date-time with a time zone, like '2026-11-30T10:00:00Z', "
+            f"not {raw_at!r}",
+        )
+    else:
+        try:
+            at = _dt.datetime.fromisoformat(raw_at.upper().replace("Z", "+00:00"))
+        except ValueError:
+            c.add(_join(path, "at"), f"{raw_at!r} is not a calendar date-time")
+    vu = c.date(rd.get("valid_until"), _join(path, "valid_until"))
+    if len(c.problems) != n0 or rule is None or by is None or basis is None or at is None:
+        return None
+    return Resolution(
+        rule=rule, by=by, at=at, basis=basis, line=line, party=party, valid_until=vu
     )
 
 
@@ -589,6 +680,9 @@ def _fast_line(ln: Any, countries: frozenset[str]) -> Line | None:
         for t in tags:
             if type(t) is not str or not _TAG.match(t):
                 return None
+    hs = ln.get("hs_code")
+    if hs is not None and (type(hs) is not str or not _HS_CODE.fullmatch(hs)):
+        return None
     return Line(
         id=lid,
         description=ln.get("description"),
@@ -599,6 +693,7 @@ def _fast_line(ln: Any, countries: frozenset[str]) -> Line | None:
         us_content=ln.get("us_content"),
         classification=dict(cl) if cl else {},
         tags=tags or (),
+        hs_code=hs,
     )
 
 
@@ -650,6 +745,17 @@ def _parse_line(c: _Checker, ln: Any, lp: str) -> Line | None:
                 c.add(tp, f"{s!r} is not a tag (lower-case letters, digits and _)")
             else:
                 tags.append(s)
+    hs_code = None
+    if ld.get("hs_code") is not None:
+        hp = _join(lp, "hs_code")
+        hs_code = c.text(ld["hs_code"], hp)
+        if hs_code is not None and not _HS_CODE.fullmatch(hs_code):
+            c.add(
+                hp,
+                f"{hs_code!r} is not a tariff code: write the HS / CN / HTS code as 6 to 10 "
+                "digits, without dots or spaces (e.g. '84713000')",
+            )
+            hs_code = None
     if len(c.problems) != n0 or lid is None:
         return None
     return Line(
@@ -662,4 +768,5 @@ def _parse_line(c: _Checker, ln: Any, lp: str) -> Line | None:
         us_content=usc,
         classification=classification,
         tags=tags,
+        hs_code=hs_code,
     )

@@ -131,6 +131,7 @@ def tx(
 def comparable(d: Any) -> dict[str, Any]:
     out: dict[str, Any] = d.to_dict()
     out.pop("engine", None)
+    out.pop("evaluated_at", None)  # when it was decided, not what
     return out
 
 
