@@ -133,7 +133,8 @@ def test_record_refuses_a_decision_for_another_transaction(ledger_url: str, engi
         with pytest.raises(LedgerError, match="decision is for transaction 'A'"):
             led.record(engine.evaluate(a), b)
         two = tx("A", lines=2)
-        with pytest.raises(LedgerError, match="lines"):
+        # same id, other content: decisions carry input_sha256, which must match
+        with pytest.raises(LedgerError, match="input_sha256"):
             led.record(engine.evaluate(a), two)
         assert len(led) == 0
 
