@@ -47,6 +47,24 @@ CCL_HEADER = (
     "lvs", "gbs", "enc", "no_exceptions", "partial", "valid_from", "valid_until",
 )  # fmt: skip
 
+# Hong Kong: since 85 FR 83765 (effective 2020-12-23) the EAR treat Hong Kong as China; the
+# official chart and group tables then carry no Hong Kong row, so the importer gives Hong Kong
+# China's row from that date (an older XML that still prints a Hong Kong row keeps it).
+HK_AS_CHINA_FROM = "2020-12-23"
+
+# ECCNs (or paragraphs) that did not exist before a known date. The XML only says what the CCL is
+# as of its date, so these first-effective dates are kept here and written to ``valid_from``:
+# before them the code is unknown to the regime and the line is held for review.
+CCL_KNOWN_START = {
+    "0A501": "2020-03-09",  # firearms transferred from the USML (85 FR 4136, eff. 9 Mar 2020)
+    "0A502": "2020-03-09",
+    "0A503": "2020-03-09",
+    "4A005": "2022-03-07",  # cybersecurity items (86 FR 58205; delayed by 87 FR 1670)
+    "4D004": "2022-03-07",
+    "4A003.z": "2022-10-21",  # advanced computing .z paragraphs (87 FR 62186)
+    "3A001.z": "2022-10-21",
+}
+
 _SUPP_CHART = "supplement no. 1 to part 738"
 _SUPP_GROUPS = "supplement no. 1 to part 740"
 _SUPP_ENC = "supplement no. 3 to part 740"
@@ -599,6 +617,12 @@ def import_ecfr(
     chart = parse_country_chart(root, names)
     groups, group_cols = parse_country_groups(root, names)
     ccl = parse_ccl(root)
+    _hong_kong_as_china(chart, "country_chart")
+    _hong_kong_as_china(groups, "country_groups")
+    for row in ccl:
+        start = CCL_KNOWN_START.get(row["eccn"])
+        if start and not row.get("valid_from"):
+            row["valid_from"] = start
 
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
@@ -610,7 +634,7 @@ def import_ecfr(
     counts: dict[str, int] = {}
     counts["country_chart"] = _write_csv(
         out / "country_chart.csv",
-        ("country", "name", *CHART_COLUMNS, "note"),
+        ("country", "name", *CHART_COLUMNS, "note", "valid_from", "valid_until"),
         chart,
         banner.format(what="Supp. No. 1 to Part 738"),
     )
@@ -622,7 +646,7 @@ def import_ecfr(
     )
     counts["country_groups"] = _write_csv(
         out / "country_groups.csv",
-        ("country", *GROUP_COLUMNS),
+        ("country", *GROUP_COLUMNS, "valid_from", "valid_until"),
         groups,
         banner.format(what="Supps. No. 1 and 3 to Part 740"),
     )
@@ -648,6 +672,21 @@ def import_ecfr(
         "unconditionally.",
     )
     return counts
+
+
+def _hong_kong_as_china(rows: list[dict[str, str]], table: str) -> None:
+    """Give Hong Kong China's row from 2020-12-23 when the XML has no Hong Kong row."""
+    if any(r["country"] == "HK" for r in rows):
+        return
+    china = next((r for r in rows if r["country"] == "CN"), None)
+    if china is None:
+        return
+    hk = {**china, "country": "HK", "valid_from": HK_AS_CHINA_FROM, "valid_until": ""}
+    if "name" in hk:
+        hk["name"] = "Hong Kong"
+    if table == "country_chart":
+        hk["note"] = f"treated as China from {HK_AS_CHINA_FROM} (85 FR 83765)"
+    rows.append(hk)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -35,6 +35,12 @@ def _csv(name: str) -> list[dict[str, str]]:
 
 
 CCL_CODES = sorted(r["eccn"] for r in _csv("ccl") if not r["valid_from"])
+# Every CCL row in force on DATE (dated rows included): the codes the regime knows that day.
+KNOWN_ON_DATE = sorted(
+    r["eccn"]
+    for r in _csv("ccl")
+    if (r["valid_from"] or "0000") <= DATE < (r["valid_until"] or "9999")
+)
 CHART = {r["country"]: r for r in _csv("country_chart")}
 DESTINATIONS = sorted(CHART)
 PARTY_TYPES = ["government", "military", "police", "commercial", "academic", "unknown"]
@@ -92,8 +98,25 @@ def test_embargoed_destination_is_never_nlr(
     dest: str, code: str, ps: list[dict[str, str]], end_use: list[str]
 ) -> None:
     d = _decide(_tx(dest, code, ps, end_use))
+    if dest == "SY" and code == "EAR99":
+        # Since 2 Sep 2025 License Exception SPP (740.5) authorises EAR99 items to Syria; the
+        # line still needs that authorisation (746.9(a)) and no other exception is used.
+        assert d.outcome >= Outcome.AUTHORISED, (dest, code, d.outcome)
+        assert {a.id for a in d.authorisations if a.kind == "exception"} <= {"SPP"}
+        return
     assert d.outcome >= Outcome.REVIEW, (dest, code, d.outcome)
     assert not any(a.kind == "exception" for a in d.authorisations)
+
+
+@SETTINGS
+@given(ps=parties, end_use=st.lists(st.sampled_from(END_USES), max_size=2, unique=True))
+def test_syria_ear99_needs_spp_and_spp_is_dated(ps: list[dict[str, str]], end_use: list[str]) -> None:
+    """EAR99 to Syria: SPP (740.5) from 2 Sep 2025 on, licence required before; never NLR."""
+    after = _decide(_tx("SY", "EAR99", ps, end_use))
+    before = _decide(_tx("SY", "EAR99", ps, end_use, date="2025-09-01"))
+    assert after.outcome >= Outcome.AUTHORISED
+    assert before.outcome >= Outcome.LICENSE_REQUIRED
+    assert not any(a.kind == "exception" for a in before.authorisations)
 
 
 @SETTINGS
@@ -129,7 +152,7 @@ def test_entity_list_party_never_gets_a_licence_exception(
 def test_unknown_eccn_fails_closed(num: int, letter: str, cat: int, dest: str) -> None:
     code = f"{cat}{letter}{num:03d}"
     known = any(
-        code == c or c.startswith(code + ".") or code.startswith(c + ".") for c in CCL_CODES
+        code == c or c.startswith(code + ".") or code.startswith(c + ".") for c in KNOWN_ON_DATE
     )
     d = _decide(_tx(dest, code, [], []))
     if not known:

@@ -34,19 +34,29 @@ def _rows(path: Path) -> list[dict[str, str]]:
 def out(tmp_path: Path) -> Path:
     d = tmp_path / "tables"
     counts = import_ecfr(FIXTURE, d)
-    assert counts == {"country_chart": 8, "country_groups": 8, "ccl": 11}
+    assert counts == {"country_chart": 9, "country_groups": 9, "ccl": 11}
     return d
 
 
 def test_country_chart_rows_and_cells(out: Path) -> None:
     rows = {r["country"]: r for r in _rows(out / "country_chart.csv")}
-    assert sorted(rows) == ["AL", "BS", "CA", "CI", "CN", "DE", "KP", "TD"]
+    assert sorted(rows) == ["AL", "BS", "CA", "CI", "CN", "DE", "HK", "KP", "TD"]
     # Footnote markers (SU) are dropped from the printed name before mapping.
     assert rows["AL"]["name"] == "Albania"
     assert [c for c in CHART_COLUMNS if rows["CA"][c] == "X"] == ["cb1", "fc1"]
     assert [c for c in CHART_COLUMNS if rows["DE"][c] == "X"] == ["cb1", "ns1", "mt1", "rs1"]
     assert rows["KP"]["at2"] == "X"
     assert rows["CN"]["ns2"] == "X" and rows["CN"]["fc1"] == ""
+
+
+def test_hong_kong_is_china_from_2020_12_23(out: Path) -> None:
+    """The chart prints no Hong Kong row; the EAR treat it as China from 85 FR 83765 on."""
+    for table in ("country_chart", "country_groups"):
+        rows = {r["country"]: r for r in _rows(out / f"{table}.csv")}
+        hk, cn = rows["HK"], rows["CN"]
+        assert hk["valid_from"] == "2020-12-23" and cn["valid_from"] == ""
+        cols = CHART_COLUMNS if table == "country_chart" else ("d1", "d5", "b")
+        assert all(hk[c] == cn[c] for c in cols)
 
 
 def test_generated_header_and_meta(out: Path) -> None:
@@ -176,5 +186,5 @@ def test_gpo_table_layout_is_read_too(tmp_path: Path) -> None:
     p.write_text(text[:start] + gpo + text[end:], encoding="utf-8")
     import_ecfr(p, tmp_path / "out")
     rows = {r["country"]: r for r in _rows(tmp_path / "out" / "country_chart.csv")}
-    assert len(rows) == 8
+    assert len(rows) == 9
     assert [c for c in CHART_COLUMNS if rows["CA"][c] == "X"] == ["cb1", "fc1"]
