@@ -171,29 +171,39 @@ def _individual_permit(code: str, dest: str, activity: str) -> bool:
 
 
 @given(tx=transactions(codes=ARMS), force=st.sampled_from(SECURITY_FORCES))
-def test_arms_for_security_forces_are_held_even_with_a_permit(
+def test_arms_for_security_forces_are_held_unless_a_permit_was_issued(
     tx: dict[str, Any], force: str
 ) -> None:
     # EIPA s. 7.3(1): the assessment is documented before arms needing an individual permit go
-    # to a security force; no hold where no individual permit is involved.
+    # to a security force; no hold where no individual permit is involved. Once a permit for the
+    # line and destination is held, the Minister made that assessment when issuing it (s. 7.4
+    # would have required refusal), so the line is not held again.
     force_party = {"role": "end_user", "name": "Force", "country": tx["destination"], "type": force}
     tx = {**tx, "parties": [*tx["parties"], force_party]}
-    d = _engine().evaluate(_with_permit(tx))
+    without, with_permit = _engine().evaluate(tx), _engine().evaluate(_with_permit(tx))
     for ln in tx["lines"]:
         code = ln["classification"]["ca"]
-        held = any(
-            f.rule == "ca.assessment.security_force_end_user" and f.line == ln["id"]
-            for f in d.findings
-        )
-        assert held == _individual_permit(code, tx["destination"], tx["activity"]), code
+
+        def held(d: Any, line_id: str = ln["id"]) -> bool:
+            return any(
+                f.rule == "ca.assessment.security_force_end_user" and f.line == line_id
+                for f in d.findings
+            )
+
+        assert held(without) == _individual_permit(code, tx["destination"], tx["activity"]), code
+        assert not held(with_permit), code
     if tx["destination"] != "US":
-        assert _outcome(d) >= Outcome.REVIEW
+        assert _outcome(without) >= Outcome.LICENSE_REQUIRED
 
 
 @given(tx=transactions(codes=ARMS, destinations=HR_CONCERN))
-def test_arms_to_human_rights_concern_destinations_are_held(tx: dict[str, Any]) -> None:
-    # EIPA s. 7.4: the substantial-risk test must be documented; a permit does not clear it.
-    assert _outcome(_engine().evaluate(_with_permit(tx))) >= Outcome.REVIEW
+def test_arms_to_human_rights_concern_destinations_are_assessed_once(tx: dict[str, Any]) -> None:
+    # EIPA s. 7.4: without a permit the substantial-risk test must be documented with the
+    # application; a permit held for the line and destination shows it was done.
+    without, with_permit = _engine().evaluate(tx), _engine().evaluate(_with_permit(tx))
+    assert _outcome(without) >= Outcome.LICENSE_REQUIRED
+    assert "ca.assessment.human_rights_concern" in _rules(without)
+    assert "ca.assessment.human_rights_concern" not in _rules(with_permit)
 
 
 @given(tx=transactions(codes=STRATEGIC_RU_BY, destinations=["RU", "BY"]))
@@ -335,9 +345,15 @@ def test_unlisted_canadian_item_needs_no_permit() -> None:
 
 
 def test_unlisted_us_origin_item_is_caught_by_item_5400() -> None:
+    # Item 5400 controls it; General Export Permit No. 12 (SOR/97-107) then authorises it to
+    # Germany, but not to the countries its s. 2 excludes.
     d = _engine().evaluate(_unlisted("DE", "US"))
-    assert _outcome(d) is Outcome.LICENSE_REQUIRED
-    assert "ca.ecl.us_origin" in _rules(d)
+    assert _outcome(d) is Outcome.AUTHORISED
+    assert {"ca.ecl.us_origin", "ca.gep.gep12"} <= _rules(d)
+    for excluded in ("CU", "IR", "SY"):
+        d = _engine().evaluate(_unlisted(excluded, "US"))
+        assert _outcome(d) >= Outcome.LICENSE_REQUIRED, excluded
+        assert "ca.gep.gep12" not in _rules(d)
 
 
 def test_unlisted_us_origin_item_back_to_the_us_needs_nothing() -> None:
@@ -388,9 +404,12 @@ def test_every_country_key_is_an_assigned_iso_code() -> None:
 
 
 def test_tables_are_curated_and_say_so() -> None:
+    """Hand-curated tables say verified = false; only the generated SEMA schedules are verified,
+    and those carry the generator's .meta.toml."""
     regime = load_regime(CA)
     for t in regime.tables.values():
-        assert t.verified is False, f"{t.name}: only an importer may mark a table verified"
+        generated = (CA / "tables" / f"{t.name}.meta.toml").is_file()
+        assert t.verified is generated, f"{t.name}: only generated tables may be verified"
         assert t.source and t.as_of and t.coverage
 
 
