@@ -1,4 +1,4 @@
-"""Data model: the transaction and decision contracts (DESIGN.md sections 3 and 4)."""
+"""Data model: the transaction and decision contracts (docs/api.md)."""
 
 from __future__ import annotations
 

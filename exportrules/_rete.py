@@ -14,7 +14,7 @@ What runs where (see docs/backends.md):
   disjunctive expansion of a rule too large). An atom is the leaf's value computed with the
   Python backend's own closure, so both backends read a fact the same way.
 
-durable_rules has sharp edges (DESIGN.md section 7); every one is handled here:
+durable_rules has sharp edges (docs/backends.md); every one is handled here:
 a private ``Host`` without timer threads; one process-wide lock around every call into it;
 one session per evaluation, deleted in ``finally`` (only if durable saw it); a sentinel rule and
 fact so every session exists; no empty batches; no joins; facts (not events); numbers written

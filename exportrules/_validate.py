@@ -1,4 +1,4 @@
-"""Strict validation of the transaction contract (DESIGN.md section 3).
+"""Pipeline stage 1: strict validation of the transaction contract (docs/api.md).
 
 Every problem is collected with its JSON path before anything is raised, so a caller fixes all
 of them in one go.
@@ -18,6 +18,7 @@ from importlib import resources
 from typing import Any
 
 from ._errors import InvalidTransaction, Problem
+from ._ir import Regime
 from ._model import Authorisation, Limits, Line, Party, Resolution, Transaction
 
 __all__ = [
@@ -27,6 +28,7 @@ __all__ = [
     "PARTY_ROLES",
     "PARTY_TYPES",
     "RED_FLAGS",
+    "check_against_regimes",
     "countries",
     "currencies",
     "loads_strict",
@@ -770,3 +772,38 @@ def _parse_line(c: _Checker, ln: Any, lp: str) -> Line | None:
         tags=tags,
         hs_code=hs_code,
     )
+
+
+def check_against_regimes(
+    t: Transaction, regimes: Mapping[str, Regime], tags: frozenset[str]
+) -> None:
+    """What the contract alone cannot check: item tags some loaded regime declares, and
+    classification codes in the form each regime states (``code_pattern``).
+
+    Raises:
+        InvalidTransaction: every problem, with its JSON path.
+    """
+    problems = []
+    for i, ln in enumerate(t.lines):
+        for j, tag in enumerate(ln.tags):
+            if tag not in tags:
+                problems.append(
+                    Problem(
+                        f"lines[{i}].tags[{j}]",
+                        f"{tag!r} is not an item tag any loaded regime knows "
+                        f"(known: {', '.join(sorted(tags)) or 'none'})",
+                    )
+                )
+        for rid, code in ln.classification.items():
+            r = regimes.get(rid)
+            if r is None or code is None or r.code_pattern is None:
+                continue
+            if not r.code_pattern.fullmatch(code):
+                problems.append(
+                    Problem(
+                        f"lines[{i}].classification.{rid}",
+                        f"{code!r} is not a well-formed {r.name} classification code",
+                    )
+                )
+    if problems:
+        raise InvalidTransaction(problems)

@@ -1,4 +1,5 @@
-"""DESIGN.md section 5 properties, as hypothesis tests over random rule sets and transactions."""
+"""The rule-interaction properties (docs/index.md), as hypothesis tests over random rule
+sets and transactions."""
 
 from __future__ import annotations
 

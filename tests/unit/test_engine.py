@@ -260,10 +260,10 @@ def test_threads_agree_with_sequential(engine: Engine) -> None:
 
 def test_evaluate_many_in_order_and_with_workers(engine: Engine) -> None:
     txs = [tx(id=f"T{i}", destination=["US", "CN", "KP"][i % 3]) for i in range(9)]
-    seq = [d.to_dict() for d in engine.evaluate_many(txs)]
-    par = [d.to_dict() for d in engine.evaluate_many(txs, workers=2)]
+    seq = list(engine.evaluate_many(txs))  # Decision == ignores evaluated_at only
+    par = list(engine.evaluate_many(txs, workers=2))
     assert seq == par
-    assert [d["transaction"] for d in seq] == [f"T{i}" for i in range(9)]
+    assert [d.transaction for d in seq] == [f"T{i}" for i in range(9)]
 
 
 def test_evaluate_many_raises_on_invalid(engine: Engine) -> None:
@@ -288,10 +288,10 @@ def test_missing_licence_policy_is_labelled_unknown() -> None:
     e = Engine.from_paths([TL], screening=FixedScreener([{"party": "X", "list": "tl_list"}]))
     t = exportrules.Transaction.from_dict(tx(parties=[{"role": "end_user", "name": "X"}]))
     assert t.date is not None
-    from exportrules._engine import _Facts
+    from exportrules._facts import TxFacts
 
-    hits = e._screen(t, t.date)[0]
-    assert _Facts(t, t.date, hits).base["screening.policies"] == (
+    hits = e._screening.screen(t, t.date)[0]
+    assert TxFacts(t, t.date, hits).base["screening.policies"] == (
         "unknown (the list data does not state the licence review policy)",
     )
 

@@ -1,5 +1,5 @@
-"""The rete backend (durable_rules): agreement with the python backend, and one regression test
-per durable_rules pitfall the wrapper handles (DESIGN.md section 7)."""
+"""Rete backend: the differential test against the python backend, and one test
+per durable_rules pitfall the wrapper handles (docs/backends.md)."""
 
 from __future__ import annotations
 

@@ -1,0 +1,130 @@
+"""Pipeline stage 6: assemble — collect what the regimes found into one ``Decision``.
+
+The line outcome is the most severe over regimes, the transaction outcome the most severe over
+lines and party-level findings (docs/api.md, "The decision").
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from ._ir import Regime
+from ._model import (
+    AuthorisationUse,
+    DataRef,
+    Decision,
+    Finding,
+    LineResult,
+    Outcome,
+    RegimeResult,
+    ScreeningHit,
+    Transaction,
+)
+
+__all__ = ["Assembly", "data_refs"]
+
+
+def data_refs(regime: Regime) -> dict[str, DataRef]:
+    """The provenance of each of a regime's tables, as decisions cite it (built once)."""
+    return {
+        name: DataRef(
+            regime=regime.id, table=name, source=t.source, as_of=t.as_of, verified=t.verified
+        )
+        for name, t in regime.tables.items()
+    }
+
+
+def _finding_key(f: Finding) -> tuple[str, str, str, str, str]:
+    return (f.regime, f.line or "", f.rule, f.party or "", f.message)
+
+
+class Assembly:
+    """What one evaluation has found so far; :meth:`decision` builds the Decision."""
+
+    __slots__ = ("auth_uses", "data", "findings", "line_outcomes", "regime_results", "t")
+
+    def __init__(self, t: Transaction) -> None:
+        self.t = t
+        self.findings: list[Finding] = []
+        # (regime, authorisation id) -> the parts of an AuthorisationUse, merged over lines
+        self.auth_uses: dict[tuple[str, str], dict[str, Any]] = {}
+        self.data: dict[tuple[str, str], DataRef] = {}
+        self.line_outcomes: list[dict[str, Outcome]] = [{} for _ in t.lines]
+        self.regime_results: dict[str, RegimeResult] = {}
+
+    def regime_done(self, regime: Regime, applies: bool, outcomes: Sequence[Outcome]) -> None:
+        """Record a regime's outcome for each line."""
+        for i, o in enumerate(outcomes):
+            self.line_outcomes[i][regime.id] = o
+        self.regime_results[regime.id] = RegimeResult(
+            applies=applies,
+            outcome=max(outcomes, default=Outcome.NOT_APPLICABLE),
+            version=regime.version,
+        )
+
+    def add_lists(self, versions: Sequence[Mapping[str, Any]]) -> None:
+        """Name the screening lists the decision rested on."""
+        for v in versions:
+            self.data.setdefault(
+                ("screening", str(v.get("id"))),
+                DataRef(
+                    regime="screening",
+                    table=str(v.get("id")),
+                    source=str(v.get("source", "")),
+                    as_of=str(v.get("as_of", "")),
+                    verified=bool(v.get("verified", False)),
+                ),
+            )
+
+    def decision(
+        self,
+        *,
+        date: _dt.date,
+        evaluated_at: _dt.datetime,
+        hits: Sequence[ScreeningHit],
+        engine: Mapping[str, Any],
+    ) -> Decision:
+        t = self.t
+        lines = [
+            LineResult(
+                line=ln.id,
+                outcome=max(self.line_outcomes[i].values(), default=Outcome.NOT_APPLICABLE),
+                regimes=self.line_outcomes[i],
+            )
+            for i, ln in enumerate(t.lines)
+        ]
+        overall = max((lr.outcome for lr in lines), default=Outcome.NOT_APPLICABLE)
+        for f in self.findings:
+            if f.line is None and f.outcome > overall:
+                overall = f.outcome
+        self.findings.sort(key=_finding_key)
+        return Decision(
+            transaction=t.id,
+            as_of=date,
+            evaluated_at=evaluated_at,
+            input_sha256=t.sha256(),
+            outcome=overall,
+            regimes=self.regime_results,
+            lines=lines,
+            findings=self.findings,
+            authorisations=sorted(
+                (
+                    AuthorisationUse(
+                        regime=u["regime"],
+                        id=u["id"],
+                        kind=min(u["kind"]),
+                        lines=sorted(u["lines"]),
+                        covers=sorted(u["covers"]),
+                        citation="; ".join(sorted(u["citation"])),
+                        conditions=sorted(u["conditions"]),
+                    )
+                    for u in self.auth_uses.values()
+                ),
+                key=lambda a: (a.regime, a.id),
+            ),
+            screening=sorted(hits, key=lambda h: (h.party, h.role, h.list, h.entry_id)),
+            data=sorted(self.data.values(), key=lambda d: (d.regime, d.table)),
+            engine=engine,
+        )

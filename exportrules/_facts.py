@@ -1,0 +1,233 @@
+"""Pipeline stage 3: facts — what the rules read, built once per evaluation.
+
+``TxFacts`` holds the transaction-level facts every regime shares (``tx.*``, ``screening.*``)
+and one frame of ``party.*`` facts per party; ``RegimeFacts`` builds a regime's line frames:
+the line's own facts, the regime's table look-ups and plug-in facts, and whether the regime
+applies to the line. docs/rules.md section 2 lists every fact.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from ._errors import EvaluationError
+from ._ir import Regime, TableView, paths_of, tables_of
+from ._model import ScreeningHit, Transaction
+from ._pyback import compile_cond
+
+__all__ = ["UNKNOWN_POLICY", "RegimeFacts", "TxFacts", "uniq"]
+
+
+class TxFacts:
+    """Transaction-level facts shared by every regime, computed once per evaluation."""
+
+    __slots__ = ("base", "parties")
+
+    def __init__(self, tx: Transaction, date: _dt.date, hits: Sequence[ScreeningHit]) -> None:
+        parties = tx.parties
+        knowledge = tx.knowledge
+        base: dict[str, Any] = {
+            "tx.id": tx.id,
+            "tx.date": date.isoformat(),
+            "tx.export_from": tx.export_from,
+            "tx.destination": tx.destination,
+            "tx.destination_region": tx.destination_region,
+            "tx.transit": uniq(tx.transit) if tx.transit else (),
+            "tx.activity": tx.activity,
+            "tx.end_use": uniq(tx.end_use) if tx.end_use else (),
+            "tx.knowledge": uniq(knowledge) if knowledge else (),
+            "tx.red_flags": uniq(k[9:] for k in knowledge if k.startswith("red_flag:"))
+            if knowledge
+            else (),
+        }
+        if parties:
+            types: set[str] = set()
+            countries: set[str] = set()
+            roles: set[str] = set()
+            eu_types: set[str] = set()
+            eu_countries: set[str] = set()
+            cons: set[str] = set()
+            brokers: set[str] = set()
+            for p in parties:  # one pass: this runs on every evaluation
+                role, country = p.role, p.country
+                types.add(p.type)
+                roles.add(role)
+                if country:
+                    countries.add(country)
+                if role == "end_user":
+                    eu_types.add(p.type)
+                    if country:
+                        eu_countries.add(country)
+                elif country and role in ("consignee", "intermediate_consignee"):
+                    cons.add(country)
+                elif country and role == "broker":
+                    brokers.add(country)
+            base["tx.party_types"] = _sorted(types)
+            base["tx.party_countries"] = _sorted(countries)
+            base["tx.party_roles"] = _sorted(roles)
+            base["tx.end_user_types"] = _sorted(eu_types)
+            base["tx.end_user_countries"] = _sorted(eu_countries)
+            base["tx.consignee_countries"] = _sorted(cons)
+            base["tx.broker_countries"] = _sorted(brokers)
+        else:
+            base.update(_NO_PARTIES)
+        if hits:
+            base["screening.match_lists"] = uniq(h.list for h in hits if h.level == "match")
+            base["screening.review_lists"] = uniq(h.list for h in hits if h.level != "match")
+            base["screening.policies"] = _policies(hits)
+        else:
+            base.update(_NO_HITS)
+        self.base = base
+        self.parties: list[dict[str, Any]] = []
+        for p in parties:
+            if hits:
+                ph = [h for h in hits if h.party == p.name and h.role == p.role]
+                ml = uniq(h.list for h in ph if h.level == "match")
+                rl = uniq(h.list for h in ph if h.level != "match")
+                pol = _policies(ph)
+            else:
+                ml = rl = pol = ()
+            self.parties.append(
+                {
+                    "party.role": p.role,
+                    "party.type": p.type,
+                    "party.name": p.name,
+                    "party.country": p.country,
+                    "party.match_lists": ml,
+                    "party.review_lists": rl,
+                    "party.policies": pol,
+                }
+            )
+
+
+UNKNOWN_POLICY = "unknown (the list data does not state the licence review policy)"
+
+
+def _policies(hits: Sequence[ScreeningHit]) -> tuple[str, ...]:
+    """Licence review policies of confirmed matches; a missing one is said to be unknown."""
+    return uniq(h.license_policy or UNKNOWN_POLICY for h in hits if h.level == "match")
+
+
+def _sorted(xs: set[str]) -> tuple[str, ...]:
+    if not xs:
+        return ()
+    if len(xs) == 1:
+        return tuple(xs)
+    return tuple(sorted(xs))
+
+
+def uniq(xs: Iterable[Any]) -> tuple[Any, ...]:
+    """Sorted distinct values: list facts are canonical, so results never depend on order."""
+    return tuple(sorted(set(xs)))
+
+
+_NO_PARTIES: dict[str, tuple[()]] = dict.fromkeys(
+    (
+        "tx.party_types",
+        "tx.party_countries",
+        "tx.party_roles",
+        "tx.end_user_types",
+        "tx.end_user_countries",
+        "tx.consignee_countries",
+        "tx.broker_countries",
+    ),
+    (),
+)
+_NO_HITS: dict[str, tuple[()]] = dict.fromkeys(
+    ("screening.match_lists", "screening.review_lists", "screening.policies"), ()
+)
+
+
+class RegimeFacts:
+    """Per-regime constants for building line frames, computed once at engine construction."""
+
+    def __init__(self, regime: Regime) -> None:
+        self.regime = regime
+        self.applies = compile_cond(regime.applicability)
+        self.derived = {
+            f"derived.{r.effect.fact}": False for layer in regime.derive_strata for r in layer
+        }
+        self.lookups = [
+            (
+                lk,
+                f"{lk.name}.found",
+                [
+                    (c, f"{lk.name}.{c}")
+                    for c in regime.tables[lk.table].columns
+                    if c not in ("valid_from", "valid_until")
+                ],
+            )
+            for lk in regime.lookups
+        ]
+        # the tables every applicable line rests on (look-ups and applicability)
+        self.base_tables = {lk.table for lk in regime.lookups} | tables_of(regime.applicability)
+        # applicability that reads only transaction and line facts is decided before the
+        # regime's look-ups and plug-in facts are computed
+        late = {lk.name for lk in regime.lookups} | {"derived", "plugin"}
+        self.early_applicability = not any(
+            p.split(".", 1)[0] in late for p in paths_of(regime.applicability)
+        )
+        # A looked-up row as frame facts ("item.controls": ...), built once per row. Rows are
+        # immutable and live as long as the regime, so their id() is a stable key.
+        self.prefixed: dict[tuple[str, int], dict[str, Any]] = {}
+
+    def frames(
+        self, t: Transaction, facts: TxFacts, view: TableView
+    ) -> tuple[list[dict[str, Any]], list[bool]]:
+        """One frame of facts per line, and whether the regime applies to each line.
+
+        Raises:
+            EvaluationError: a plug-in returned a fact it did not declare.
+        """
+        regime = self.regime
+        rid = regime.id
+        base = facts.base
+        applies = self.applies
+        auth_ids = tuple(sorted(a.id for a in t.authorisations if a.regime == rid))
+        frames: list[dict[str, Any]] = []
+        applicable: list[bool] = []
+        for ln in t.lines:
+            f = dict(base)
+            f["tx.authorisation_ids"] = auth_ids
+            cls = ln.classification
+            f["line.id"] = ln.id
+            f["line.description"] = ln.description
+            f["line.code"] = cls.get(rid)
+            f["line.classified"] = rid in cls
+            f["line.origin"] = ln.origin
+            f["line.us_content"] = ln.us_content
+            f["line.value"] = ln.value
+            f["line.quantity"] = ln.quantity
+            f["line.currency"] = ln.currency
+            f["line.hs_code"] = ln.hs_code
+            f["line.tags"] = uniq(ln.tags) if ln.tags else ()
+            if self.early_applicability and not applies(f, view):
+                # the regime does not apply to this line: no look-ups, no plug-in facts
+                frames.append(f)
+                applicable.append(False)
+                continue
+            for lk, found_key, cols in self.lookups:
+                rows = view.rows(lk.table, f.get(lk.key), lk.match)
+                if rows:
+                    row = rows[0]
+                    pre = self.prefixed.get((found_key, id(row)))
+                    if pre is None:
+                        pre = {key: row[col] for col, key in cols}
+                        pre[found_key] = True
+                        self.prefixed[(found_key, id(row))] = pre
+                    f.update(pre)
+                else:
+                    f[found_key] = False
+            if regime.plugin_facts is not None:
+                extra = regime.plugin_facts(t, ln)
+                for k, v in extra.items():
+                    if k not in regime.fact_types:
+                        raise EvaluationError(f"plug-in of {rid} returned undeclared fact {k!r}")
+                    f[k] = v
+            if self.derived:
+                f.update(self.derived)
+            frames.append(f)
+            applicable.append(True if self.early_applicability else applies(f, view))
+        return frames, applicable
