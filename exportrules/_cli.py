@@ -360,11 +360,13 @@ def build_parser() -> argparse.ArgumentParser:
         "update",
         help="import a newer list file; it replaces the bundled list of the same id",
     )
-    lu.add_argument("file")
+    lu.add_argument("file", help="the list file (for ofac-sdn-csv: sdn.csv or its folder)")
     lu.add_argument(
         "--format",
         required=True,
-        choices=["un-xml", "csl-csv", "csl-json", "bis-json", "ecfr-xml", "ftm-jsonl"],
+        choices=[
+            "un-xml", "csl-csv", "csl-json", "bis-json", "ecfr-xml", "ftm-jsonl", "ofac-sdn-csv"
+        ],
     )
     lu.add_argument("--list", dest="list_id", help="list id (needed for bis-json)")
     lu.add_argument("--as-of", type=_date_arg, help="the list's as-of date, if the file lacks it")

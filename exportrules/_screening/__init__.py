@@ -6,15 +6,18 @@ docs/screening.md for the score, the thresholds and the bundled lists.
 
 from ._importers import (
     CSL_SOURCES,
+    first_citation_date,
     load_bis_json,
     load_csl_csv,
     load_csl_json,
     load_ecfr_entity_list,
     load_ftm_jsonl,
     load_un_xml,
+    strip_footnotes,
 )
-from ._model import ClearedMatch, ListEntry, Match, RestrictedList
+from ._model import STALE_AFTER, ClearedMatch, ListEntry, Match, RestrictedList, ScreenResult
 from ._normalise import normalise, normalise_tokens, phonetic_key
+from ._ofac import load_ofac_sdn_csv
 from ._screener import (
     DEFAULT_MATCH_THRESHOLD,
     DEFAULT_REVIEW_THRESHOLD,
@@ -27,13 +30,16 @@ __all__ = [
     "CSL_SOURCES",
     "DEFAULT_MATCH_THRESHOLD",
     "DEFAULT_REVIEW_THRESHOLD",
+    "STALE_AFTER",
     "ClearedMatch",
     "DeltaResult",
     "ListEntry",
     "Match",
     "RestrictedList",
+    "ScreenResult",
     "Screener",
     "dump_list",
+    "first_citation_date",
     "load_bis_json",
     "load_bundled",
     "load_csl_csv",
@@ -41,8 +47,10 @@ __all__ = [
     "load_ecfr_entity_list",
     "load_ftm_jsonl",
     "load_list",
+    "load_ofac_sdn_csv",
     "load_un_xml",
     "normalise",
     "normalise_tokens",
     "phonetic_key",
+    "strip_footnotes",
 ]

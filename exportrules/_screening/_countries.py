@@ -28,7 +28,14 @@ _ALIASES: dict[str, str] = {
     "swaziland": "SZ", "eswatini": "SZ", "the gambia": "GM", "the bahamas": "BS",
     "brunei darussalam": "BN", "taiwan province of china": "TW", "uae": "AE",
     "china peoples republic of": "CN", "peoples republic of china": "CN", "korea north": "KP",
-    "korea democratic peoples republic of": "KP", "korea south": "KR",
+    "korea democratic peoples republic of": "KP", "korea south": "KR", "russia": "RU",
+    "west bank": "PS", "gaza": "PS", "palestinian": "PS", "bosnia herzegovina": "BA",
+    "burma myanmar": "MM", "netherlands antilles": "CW", "kosovo": "XK",
+    "central african republic": "CF", "cote d ivoire": "CI", "macedonia": "MK",
+    "north macedonia": "MK", "the former yugoslav republic of macedonia": "MK",
+    "saint kitts and nevis": "KN", "saint vincent and the grenadines": "VC",
+    "british virgin islands": "VG", "virgin islands british": "VG", "isle of man": "IM",
+    "man isle of": "IM", "saint lucia": "LC",
 }  # fmt: skip
 
 
@@ -55,4 +62,9 @@ def country_code(name: str | None) -> str | None:
     s = name.strip()
     if len(s) == 2 and s.isalpha() and s.isupper():
         return s
-    return _table().get(" ".join(raw_tokens(s)))
+    table = _table()
+    code = table.get(" ".join(raw_tokens(s)))
+    if code is None and "," in s:  # "Congo, Democratic Republic of the", "Korea, North"
+        head, _, tail = s.partition(",")
+        code = table.get(" ".join(raw_tokens(f"{tail} {head}")))
+    return code

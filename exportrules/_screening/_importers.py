@@ -17,17 +17,21 @@ import xml.etree.ElementTree as ET
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
+from dateutil import parser as _dateparser
+
 from ._countries import country_code
 from ._model import ListEntry, RestrictedList
 
 __all__ = [
     "CSL_SOURCES",
+    "first_citation_date",
     "load_bis_json",
     "load_csl_csv",
     "load_csl_json",
     "load_ecfr_entity_list",
     "load_ftm_jsonl",
     "load_un_xml",
+    "strip_footnotes",
 ]
 
 PathLike = str | os.PathLike[str]
@@ -78,6 +82,61 @@ def _names(primary: str, aliases: Iterable[tuple[str, str]]) -> tuple[tuple[str,
             names.append(name)
             quals.append(q)
     return tuple(names), tuple(quals)
+
+
+def _date(v: object) -> _dt.date | None:
+    """An ISO date (or the date part of an ISO timestamp); None when absent or not a date."""
+    s = _clean(v)
+    if not s:
+        return None
+    try:
+        return _dt.date.fromisoformat(s[:10])
+    except ValueError:
+        return None
+
+
+# A Federal Register citation's date: "84 FR 22963, 5/21/19", "61 F.R. 12734 3/28/1996".
+_FR_DATE = re.compile(r"(?<![\d/])(\d{1,2}/\d{1,2}/(?:\d{4}|\d{2}))(?![\d/])")
+
+
+def first_citation_date(citation: str | None) -> _dt.date | None:
+    """The date a listing took effect, read from its Federal Register citations.
+
+    Every ``month/day/year`` date in the text is parsed (python-dateutil, month first; a
+    two-digit year is put in the century that brings it within 50 years of today, so ``5/21/19``
+    is 2019 and ``3/28/97`` is 1997); the earliest is returned, which is the first citation (the
+    rule that added the entry) unless the citations are out of order. None when no date can be
+    read. This is the Federal Register *publication* date: a rule may take effect on another
+    day (see docs/screening.md).
+    """
+    if not citation:
+        return None
+    found: list[_dt.date] = []
+    for m in _FR_DATE.finditer(citation):
+        try:
+            found.append(_dateparser.parse(m.group(1), dayfirst=False).date())
+        except (ValueError, OverflowError):
+            continue
+    return min(found) if found else None
+
+
+# Footnote markers of the printed CFR that leaked into licence-requirement texts: a digit after a
+# section reference ("734.9(e) 1 and", "734.9(g),3 746.8") or at the very end ("of the EAR 2",
+# "of the EAR) 4"); and "744.2l(b)" with a letter l for the digit 1.
+_FOOTNOTE_AFTER_SECTION = re.compile(
+    r"(\d+\.\d+[a-z]?(?:\([a-z0-9]+\))+)\s*(,?)\s*[1-9](?=[\s,;)]|$)"
+)
+_FOOTNOTE_AT_END = re.compile(r"(\bEAR\b\)?\.?\)?)\s*[1-9]\s*$")
+_ELL_FOR_ONE = re.compile(r"(\d\.\d+)l(\()")
+
+
+def strip_footnotes(text: str | None) -> str | None:
+    """``text`` without CFR footnote markers (see above); None stays None."""
+    if not text:
+        return text
+    t = _FOOTNOTE_AFTER_SECTION.sub(lambda m: m.group(1) + m.group(2), text)
+    t = _FOOTNOTE_AT_END.sub(r"\1", t)
+    return _ELL_FOR_ONE.sub(r"\g<1>1\2", t)
 
 
 def _stable_id(prefix: str, *parts: str | None) -> str:
@@ -144,7 +203,7 @@ def load_un_xml(path: PathLike) -> RestrictedList:
                     kind=kind,
                     programs=(programme,) if programme else (),
                     citation=f"UN Security Council Consolidated List, {ref}",
-                    listed_on=_text(el.find("LISTED_ON")),
+                    listed_on=_date(_text(el.find("LISTED_ON"))),
                 )
             )
     return RestrictedList(
@@ -223,8 +282,8 @@ def _csl_entry(row: Mapping[str, Any]) -> ListEntry | None:
         license_requirement=_clean(row.get("license_requirement")),
         license_policy=_clean(row.get("license_policy")),
         citation=_clean(row.get("federal_register_notice")),
-        listed_on=_clean(row.get("start_date")),
-        expires=_clean(row.get("end_date")),
+        listed_on=_date(row.get("start_date")),
+        expires=_date(row.get("end_date")),
     )
 
 
@@ -233,10 +292,10 @@ def _csl_list(
 ) -> RestrictedList:
     coverage = "Every entry of the file, each under the list named in its source column."
     if as_of is None:
-        starts = [e.listed_on for e in entries if e.listed_on and len(e.listed_on) >= 10]
+        starts = [e.listed_on for e in entries if e.listed_on]
         if not starts:
             raise ValueError(f"{path}: no as-of date given and none can be inferred")
-        as_of = max(s[:10] for s in starts)
+        as_of = max(starts).isoformat()
         coverage += " As-of inferred as the latest start_date in the file (a lower bound)."
     return RestrictedList(
         id="us_csl",
@@ -333,6 +392,7 @@ def load_bis_json(path: PathLike, list_id: str) -> RestrictedList:
         names, quals = _names(name, ((a, "good") for a in _split(e.get("aliases"))))
         expires = _EXPIRES.search(notes or "")
         code = country_code(country)
+        citation = _clean(e.get("federal_register"))
         entries.append(
             ListEntry(
                 list_id=list_id,
@@ -341,10 +401,12 @@ def load_bis_json(path: PathLike, list_id: str) -> RestrictedList:
                 alias_quality=quals,
                 countries=(code,) if code else (),
                 kind="unknown",
-                license_requirement=notes if list_id == "us_entity_list" else None,
+                license_requirement=strip_footnotes(notes) if list_id == "us_entity_list" else None,
                 license_policy=None,
-                citation=_clean(e.get("federal_register")),
-                listed_on=_clean(e.get("effective_date")),
+                citation=citation,
+                # the DPL carries the order's effective date; the Entity List and the MEU List
+                # only their Federal Register citations
+                listed_on=_date(e.get("effective_date")) or first_citation_date(citation),
                 expires=expires.group(1) if expires else None,
             )
         )
@@ -471,9 +533,10 @@ def load_ecfr_entity_list(xml_path: PathLike, *, as_of: str | None = None) -> Re
                     alias_quality=quals,
                     countries=(code,) if code else (),
                     kind="unknown",
-                    license_requirement=tds[2] or None,
+                    license_requirement=strip_footnotes(tds[2]) or None,
                     license_policy=tds[3] or None,
                     citation=tds[4] or None,
+                    listed_on=first_citation_date(tds[4]),
                 )
             )
     return RestrictedList(
@@ -545,7 +608,8 @@ def load_ftm_jsonl(
                     countries=_dedupe(c for c in countries if c),
                     kind=_FTM_KIND.get(str(obj.get("schema")), "entity"),
                     programs=tuple(props.get("topics", [])),
-                    listed_on=(str(obj.get("first_seen"))[:10] if obj.get("first_seen") else None),
+                    # first_seen is when OpenSanctions first saw the entity, not when it was
+                    # listed (often later): it is no listing date, so the date stays unknown
                 )
             )
     as_of = as_of or latest or None

@@ -10,7 +10,7 @@ from collections.abc import Iterable, Sequence
 import attrs
 
 from ._index import NameIndex
-from ._model import ClearedMatch, ListEntry, Match, RestrictedList
+from ._model import ClearedMatch, ListEntry, Match, RestrictedList, ScreenResult
 from ._normalise import normalise, normalise_tokens
 
 __all__ = [
@@ -115,7 +115,8 @@ class Screener:
 
     @classmethod
     def default(cls) -> Screener:
-        """The bundled lists (UN, Entity List, MEU, DPL), loaded on first use, once per process."""
+        """The bundled lists (UN, Entity List, MEU, DPL, OFAC SDN) and any updated lists in
+        ``EXPORTRULES_LISTS_DIR``, loaded on first use, once per process."""
         if cls._default is None:
             with cls._default_lock:
                 if cls._default is None:
@@ -149,9 +150,11 @@ class Screener:
     def lists(self) -> tuple[RestrictedList, ...]:
         return self._lists
 
-    def list_versions(self) -> list[dict[str, object]]:
-        """id, name, source, as_of, verified, entries (and coverage) of every list."""
-        return [rl.version() for rl in self._lists]
+    def list_versions(self, today: _dt.date | None = None) -> list[dict[str, object]]:
+        """Every list's identity: id, name, source, as_of, verified, entries, coverage, and its
+        age on ``today`` (default: the current date) with ``stale_after``, ``stale`` and a
+        ``warning`` sentence when stale (see ``RestrictedList.version``)."""
+        return [rl.version(today) for rl in self._lists]
 
     @staticmethod
     def can_screen(name: str) -> bool:
@@ -169,6 +172,10 @@ class Screener:
     ) -> list[Match]:
         """Hits for ``name``: the best-scoring name of each entry, sorted by score, best first.
 
+        Every hit is returned whatever its listing dates (``Match.listed_on``/``delisted_on``):
+        whether a listing was in force on the transaction date is the caller's decision (the
+        engine's); only clearings in force on ``as_of`` suppress hits.
+
         Args:
             name: the party name as written in the transaction.
             country: the party's ISO alpha-2 country, a qualifier of the score.
@@ -181,6 +188,16 @@ class Screener:
                 nothing would silently clear the party).
         """
         day = as_of or _dt.date.today()
+        qtoks, hit = self._all_hits(name, country, lists, day)
+        if not self._cleared or not hit:
+            return list(hit)
+        norm = " ".join(qtoks)
+        return [m for m in hit if self._clearing(norm, m, day) is None]
+
+    def _all_hits(
+        self, name: str, country: str | None, lists: Sequence[str] | None, day: _dt.date
+    ) -> tuple[tuple[str, ...], tuple[Match, ...]]:
+        """The query's canonical tokens and every hit (clearings not applied), cached."""
         sel: frozenset[str] | None = None
         if lists is not None:
             unknown = sorted(set(lists) - self._list_ids)
@@ -199,16 +216,44 @@ class Screener:
                 self._cache[key] = hit
                 if len(self._cache) > _CACHE_SIZE:
                     self._cache.popitem(last=False)
-        if not self._cleared or not hit:
-            return list(hit)
+        return qtoks, hit
+
+    def _clearing(self, norm: str, m: Match, day: _dt.date) -> ClearedMatch | None:
+        """The clearing in force on ``day`` for this (normalised party name, hit), if any (the
+        one that runs longest, when several are)."""
+        cs = self._cleared.get((norm, m.list_id, m.entry_id))
+        if not cs:
+            return None
+        active = [c for c in cs if c.active_on(day)]
+        return max(active, key=lambda c: c.expires) if active else None
+
+    def screen_detailed(
+        self,
+        name: str,
+        country: str | None = None,
+        *,
+        lists: Sequence[str] | None = None,
+        as_of: _dt.date | None = None,
+    ) -> ScreenResult:
+        """Like ``screen``, and also the hits that a clearing suppressed, each with the clearing
+        applied: what a decision must list as "cleared" (who, when, on what basis, until when).
+
+        ``result.matches`` equals ``screen(...)`` for the same arguments.
+        """
+        day = as_of or _dt.date.today()
+        qtoks, everything = self._all_hits(name, country, lists, day)
+        if not self._cleared:
+            return ScreenResult(matches=everything)
         norm = " ".join(qtoks)
-        out = []
-        for m in hit:
-            cs = self._cleared.get((norm, m.list_id, m.entry_id))
-            if cs and any(c.active_on(day) for c in cs):
-                continue
-            out.append(m)
-        return out
+        kept: list[Match] = []
+        cleared: list[tuple[Match, ClearedMatch]] = []
+        for m in everything:
+            c = self._clearing(norm, m, day)
+            if c is None:
+                kept.append(m)
+            else:
+                cleared.append((m, c))
+        return ScreenResult(matches=tuple(kept), cleared=tuple(cleared))
 
     def _compute(
         self,
@@ -276,7 +321,7 @@ class Screener:
                 f"the query accounts for only {sc.listed_coverage:.0%} of the listed name; "
                 "a word that distinguishes the listed party is missing"
             )
-        if entry.expires and entry.expires < day.isoformat():
+        if entry.expires is not None and entry.expires < day:
             level = "review"
             notes.append(
                 f"the listing's stated end date {entry.expires} has passed; check whether "
@@ -326,9 +371,15 @@ class Screener:
             which = f"the acronym in {which}"
         elif form == "outer":
             which += " without its parenthesised acronym"
+        if entry.listed_on is not None:
+            listed = f"listed on {entry.listed_on.isoformat()}"
+        else:
+            listed = "listing date not in the source"
+        if entry.delisted_on is not None:
+            listed += f", delisted on {entry.delisted_on.isoformat()}"
         explanation = (
             f"{level.capitalize()} {score:.2f} on {entry.list_id} (as of {rl.as_of}), entry "
-            f"{entry.entry_id} {entry.names[0]!r}: the name matched {which} ({how})"
+            f"{entry.entry_id} {entry.names[0]!r} ({listed}): the name matched {which} ({how})"
             + ("; " + "; ".join(notes) if notes else "")
             + "."
         )
@@ -347,6 +398,9 @@ class Screener:
             license_policy=entry.license_policy,
             citation=entry.citation,
             alias_quality=quality,
+            listed_on=entry.listed_on,
+            delisted_on=entry.delisted_on,
+            linked_to=entry.linked_to,
         )
 
     def rescreen_delta(

@@ -10,6 +10,7 @@ bundled list of the same id (how an updated list is used without a new release).
 
 from __future__ import annotations
 
+import datetime as _dt
 import gzip
 import json
 import os
@@ -22,11 +23,21 @@ from ._model import ListEntry, RestrictedList
 
 __all__ = ["FORMAT", "dump_list", "load_bundled", "load_list", "read_list_bytes", "user_dir"]
 
-FORMAT = "exportrules-list/1"
+FORMAT = "exportrules-list/2"
+_READABLE = frozenset({"exportrules-list/1", FORMAT})  # /1 lacks the fields added by /2
 _FIELDS = (
     "list_id", "entry_id", "names", "alias_quality", "countries", "kind", "programs",
     "license_requirement", "license_policy", "citation", "listed_on", "expires",
+    "delisted_on", "linked_to", "remarks",
 )  # fmt: skip
+
+
+def _cell(v: object) -> object:
+    if isinstance(v, tuple):
+        return list(v)
+    if isinstance(v, _dt.date):
+        return v.isoformat()
+    return v
 
 
 def dump_list(rl: RestrictedList, path: str | os.PathLike[str], *, generated_from: str) -> None:
@@ -41,12 +52,10 @@ def dump_list(rl: RestrictedList, path: str | os.PathLike[str], *, generated_fro
             "as_of": rl.as_of,
             "verified": rl.verified,
             "coverage": rl.coverage,
+            "stale_after": rl.stale_after,
         },
         "fields": list(_FIELDS),
-        "entries": [
-            [list(v) if isinstance(v, tuple) else v for v in (getattr(e, f) for f in _FIELDS)]
-            for e in rl.entries
-        ],
+        "entries": [[_cell(getattr(e, f)) for f in _FIELDS] for e in rl.entries],
     }
     raw = json.dumps(doc, ensure_ascii=False, separators=(",", ":"), sort_keys=False)
     with open(path, "wb") as f, gzip.GzipFile(fileobj=f, mode="wb", mtime=0, filename="") as g:
@@ -56,7 +65,7 @@ def dump_list(rl: RestrictedList, path: str | os.PathLike[str], *, generated_fro
 def read_list_bytes(data: bytes, origin: str) -> RestrictedList:
     """Parse a compact list file's (gzip-compressed) bytes."""
     doc: dict[str, Any] = json.loads(gzip.decompress(data).decode("utf-8"))
-    if doc.get("format") != FORMAT:
+    if doc.get("format") not in _READABLE:
         raise ValueError(f"{origin}: not an {FORMAT} file (format {doc.get('format')!r})")
     fields = doc["fields"]
     meta = doc["list"]
@@ -69,6 +78,7 @@ def read_list_bytes(data: bytes, origin: str) -> RestrictedList:
         verified=bool(meta["verified"]),
         entries=entries,
         coverage=meta.get("coverage", ""),
+        stale_after=meta.get("stale_after"),
     )
 
 

@@ -6,6 +6,7 @@ process exit code (0 success, 2 invalid usage) and writes to ``out`` (default: s
 
 from __future__ import annotations
 
+import datetime as _dt
 import json
 import os
 import sys
@@ -22,6 +23,7 @@ from ._importers import (
     load_un_xml,
 )
 from ._model import RestrictedList
+from ._ofac import load_ofac_sdn_csv
 from ._screener import Screener
 from ._store import dump_list, user_dir
 
@@ -37,6 +39,8 @@ FORMATS: dict[str, str] = {
     "bis-json": "third-party JSON parse of a BIS list (needs --list)",
     "ecfr-xml": "eCFR Title 15 XML with Supplement No. 4 to Part 744 (Entity List)",
     "ftm-jsonl": "OpenSanctions FollowTheMoney JSON lines",
+    "ofac-sdn-csv": "OFAC SDN legacy CSV files: a folder with sdn.csv, alt.csv and add.csv, or "
+    "sdn.csv with them beside it (needs --as-of)",
 }
 
 
@@ -114,22 +118,42 @@ def cli_screen(
 
 
 def cli_lists(
-    *, as_json: bool = False, screener: Screener | None = None, out: TextIO | None = None
+    *,
+    as_json: bool = False,
+    screener: Screener | None = None,
+    out: TextIO | None = None,
+    today: _dt.date | None = None,
 ) -> int:
-    """Print the lists in use: id, entries, as-of date, verified, source."""
+    """Print the lists in use: id, entries, as-of date and age, verified, source, and a warning
+    for each list older than its ``stale_after``."""
     out = out or sys.stdout
     scr = screener or Screener.default()
-    versions = scr.list_versions()
+    versions = scr.list_versions(today)
     if as_json:
         print(json.dumps(versions, ensure_ascii=False, indent=2), file=out)
         return EXIT_OK
     ud = user_dir()
     if ud is not None:
         print(f"(lists in {ud} replace bundled lists of the same id)", file=out)
+    stale = 0
     for v in versions:
         flag = "verified" if v["verified"] else "unverified"
-        print(f"{v['id']:16} {v['entries']:>7} entries  as of {v['as_of']}  {flag}", file=out)
+        age = f"{v['age_days']} days old" if "age_days" in v else ""
+        mark = "  STALE" if v.get("stale") else ""
+        print(
+            f"{v['id']:16} {v['entries']:>7} entries  as of {v['as_of']} ({age})  {flag}{mark}",
+            file=out,
+        )
         print(f"{'':16} {v['name']}; source: {v['source']}", file=out)
+        if v.get("warning"):
+            stale += 1
+            print(f"{'':16} warning: {v['warning']}", file=out)
+    if stale:
+        print(
+            f"{stale} of {len(versions)} lists are stale: a clear screening result against them "
+            "does not show that a party is not listed today.",
+            file=out,
+        )
     return EXIT_OK
 
 
@@ -180,9 +204,17 @@ def cli_update_list(
         "bis-json": lambda: load_bis_json(path, list_id or ""),
         "ecfr-xml": lambda: load_ecfr_entity_list(path, as_of=as_of),
         "ftm-jsonl": lambda: load_ftm_jsonl(path, list_id or "opensanctions", as_of=as_of),
+        "ofac-sdn-csv": lambda: load_ofac_sdn_csv(path, as_of=as_of or ""),
     }
     if fmt not in loaders:
         print(f"error: unknown format {fmt!r}; one of {', '.join(FORMATS)}", file=err)
+        return EXIT_INVALID
+    if fmt == "ofac-sdn-csv" and not as_of:
+        print(
+            "error: the OFAC SDN CSV files carry no date: give --as-of (the date OFAC published "
+            "them, shown as 'last updated' where you downloaded them)",
+            file=err,
+        )
         return EXIT_INVALID
     if fmt == "bis-json" and not list_id:
         print("error: --list is needed for bis-json (us_entity_list, us_meu or us_dpl)", file=err)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import json
 from pathlib import Path
@@ -86,12 +87,23 @@ def test_screen_usage_errors(scr: Screener, kw: dict, msg: str) -> None:  # type
 
 def test_lists_text_and_json() -> None:
     scr = Screener(load_bundled())
-    code, text = run(cli_lists, screener=scr)
+    day = dt.date(2026, 3, 1)
+    code, text = run(cli_lists, screener=scr, today=day)
     assert code == 0
-    assert "un                  1003 entries  as of 2026-02-27  verified" in text
-    assert "us_entity_list      3409 entries  as of 2026-07-09  unverified" in text
-    code, text = run(cli_lists, screener=scr, as_json=True)
-    assert {v["id"] for v in json.loads(text)} == {"un", "us_entity_list", "us_meu", "us_dpl"}
+    assert "un                  1003 entries  as of 2026-02-27 (2 days old)  verified\n" in text
+    assert (
+        "us_sdn              9044 entries  as of 2022-01-31 (1490 days old)  unverified  STALE"
+        in text
+    )
+    assert "warning: STALE: OFAC Specially Designated Nationals" in text
+    assert "1 of 5 lists are stale" in text  # the UN list is 2 days old on that day
+    code, text = run(cli_lists, screener=scr, as_json=True, today=day)
+    versions = {v["id"]: v for v in json.loads(text)}
+    assert set(versions) == {"un", "us_entity_list", "us_meu", "us_dpl", "us_sdn"}
+    sdn = versions["us_sdn"]
+    assert sdn["stale"] is True and sdn["age_days"] == 1490 and sdn["stale_after"] == 30
+    assert "2022-01-31" in sdn["warning"] and "1490 days old" in sdn["warning"]
+    assert versions["un"]["stale"] is False and versions["un"]["warning"] is None
 
 
 def test_update_list_replaces_the_bundled_one(

@@ -1,9 +1,14 @@
-"""Importers on the real files in shared/sources and on format fixtures (marked as such)."""
+"""Importers on the real source files (EXPORTRULES_SOURCES) and on format fixtures (marked as
+such)."""
 
 from __future__ import annotations
 
+import datetime as dt
 import gzip
+import importlib.util
 import json
+import os
+import re
 from pathlib import Path
 
 import pytest
@@ -12,6 +17,7 @@ from exportrules._screening import (
     ListEntry,
     RestrictedList,
     dump_list,
+    first_citation_date,
     load_bis_json,
     load_bundled,
     load_csl_csv,
@@ -20,6 +26,7 @@ from exportrules._screening import (
     load_ftm_jsonl,
     load_list,
     load_un_xml,
+    strip_footnotes,
 )
 from exportrules._screening._countries import country_code
 from exportrules._screening.cli import split_by_list
@@ -29,10 +36,20 @@ FIX = ROOT / "tests" / "fixtures" / "screening"
 
 
 def _sources() -> Path:
-    for cand in (ROOT.parent / "shared" / "sources", Path("/work/shared/sources")):
-        if cand.is_dir():
+    """The folder of real source files: EXPORTRULES_SOURCES, else a ``sources`` folder one level
+    below the repository's parent or grandparent that holds them (how CI and the developers lay
+    them out)."""
+    env = os.environ.get("EXPORTRULES_SOURCES")
+    cands = (
+        [Path(env)] if env else [c for b in ROOT.parents[:2] for c in sorted(b.glob("*/sources"))]
+    )
+    for cand in cands:
+        if (cand / "un-consolidated-list").is_dir():
             return cand
-    raise AssertionError("shared/sources not found next to the repository")
+    raise AssertionError(
+        "the real source files were not found: set EXPORTRULES_SOURCES to their folder "
+        "(see exportrules/data/lists/PROVENANCE.md)"
+    )
 
 
 SRC = _sources()
@@ -65,7 +82,7 @@ def test_un_entry_names_aliases_and_quality(un: RestrictedList) -> None:
     assert e.alias_quality[0] == "primary"
     assert e.countries == ("CD",)
     assert e.programs == ("DRC",)
-    assert e.listed_on == "2005-11-01"
+    assert e.listed_on == dt.date(2005, 11, 1)
     assert e.citation == "UN Security Council Consolidated List, CDi.002"
     assert e.license_policy is None
 
@@ -115,7 +132,7 @@ def test_csl_csv_current_layout() -> None:
     isn = next(e for e in rl.entries if e.list_id == "us_isn")
     assert isn.names == ("Sinobright Import and Export Company",)  # "; and any successor" cut
     dpl = next(e for e in rl.entries if e.list_id == "us_dpl")
-    assert dpl.expires == "2056-06-29"
+    assert dpl.expires == dt.date(2056, 6, 29)
     sdn = next(e for e in rl.entries if e.list_id == "us_sdn")
     assert sdn.kind == "individual" and "KP" in sdn.countries
 
@@ -160,7 +177,7 @@ def test_csl_json_fixture() -> None:
     assert el.license_policy is not None and "Policy of denial" in el.license_policy
     assert by_list["us_fse"].kind == "individual"
     assert by_list["us_fse"].programs == ("FSE-IR",)
-    assert by_list["us_dpl"].expires == "2056-06-29"
+    assert by_list["us_dpl"].expires == dt.date(2056, 6, 29)
 
 
 def test_csl_json_rejects_non_csl(tmp_path: Path) -> None:
@@ -198,7 +215,7 @@ def test_bis_meu_and_dpl_real_parse() -> None:
     dpl = load_bis_json(BIS / "bis_dpl.json", "us_dpl")
     assert len(dpl.entries) == 564
     assert dpl.as_of == "2026-04-14"  # the BIS export date in the source file name
-    assert sum(e.expires == "2026-10-27" for e in dpl.entries) == 54
+    assert sum(e.expires == dt.date(2026, 10, 27) for e in dpl.entries) == 54
     assert sum(e.countries == ("US",) for e in dpl.entries) == 380
 
 
@@ -298,16 +315,37 @@ def test_store_round_trip_is_lossless_and_deterministic(tmp_path: Path) -> None:
     assert "do not edit" in doc["note"]
 
 
-def test_bundled_lists_are_the_sources_regenerated() -> None:
-    """The committed data equals what tools/build_lists.py makes from shared/sources."""
+def test_bundled_lists_are_the_sources_regenerated(tmp_path: Path) -> None:
+    """The committed data is byte for byte what tools/build_lists.py makes from the sources."""
+    spec = importlib.util.spec_from_file_location("build_lists", ROOT / "tools" / "build_lists.py")
+    assert spec is not None and spec.loader is not None
+    build_lists = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(build_lists)
+    written = build_lists.build(SRC, tmp_path)
+    committed = ROOT / "exportrules" / "data" / "lists"
+    assert sorted(p.name for p in written) == sorted(p.name for p in committed.glob("*.json.gz"))
+    for p in written:
+        assert p.read_bytes() == (committed / p.name).read_bytes(), f"{p.name} differs"
     bundled = {rl.id: rl for rl in load_bundled()}
-    assert set(bundled) == {"un", "us_entity_list", "us_meu", "us_dpl"}
+    assert set(bundled) == {"un", "us_entity_list", "us_meu", "us_dpl", "us_sdn"}
     assert bundled["un"] == load_un_xml(UN)
-    assert bundled["us_entity_list"] == load_bis_json(
-        BIS / "bis_entity_list.json", "us_entity_list"
-    )
     assert bundled["us_meu"] == load_bis_json(BIS / "bis_meu.json", "us_meu")
-    assert bundled["us_dpl"] == load_bis_json(BIS / "bis_dpl.json", "us_dpl")
+
+
+def test_provenance_names_the_public_upstream_of_every_bundled_list() -> None:
+    text = (ROOT / "exportrules" / "data" / "lists" / "PROVENANCE.md").read_text()
+    for needle in (
+        "moov-io/watchman",
+        "612b2174c7753aaf7166f59bbefcdfecbb1681de",
+        "phagehunter/nsfreg",
+        "f77a4b987820c683fdba8b3d2137dd0e8cf1e88f",
+        "edu777art/ListLookup",
+        "6903d86aeafd59dc3f556d337caa348667fc1c30",
+        "EXPORTRULES_SOURCES",
+    ):
+        assert needle in text, needle
+    for p in (ROOT / "exportrules" / "data" / "lists").glob("*.json.gz"):
+        assert f"`{p.name}`" in text, p.name
 
 
 def test_list_entry_validation() -> None:
@@ -324,3 +362,117 @@ def test_list_entry_validation() -> None:
         )
     with pytest.raises(ValueError):
         RestrictedList(id="x", name="x", source="s", as_of="2026-13-01", verified=False, entries=())
+
+
+# ------------------------------------------------------------------ listing dates and footnotes
+
+
+@pytest.mark.parametrize(
+    ("citation", "day"),
+    [
+        ("84 FR 22963, 5/21/19", dt.date(2019, 5, 21)),
+        ("76 FR 71869, 11/21/11", dt.date(2011, 11, 21)),
+        ("63 FR 64322, 11/19/98", dt.date(1998, 11, 19)),  # two-digit years: nearest century
+        ("81 FR 14958, 3/21/16.\n83 FR 6949, 2/16/18.", dt.date(2016, 3, 21)),
+        ("83 FR 6949, 2/16/18. 81 FR 14958, 3/21/16.", dt.date(2016, 3, 21)),  # earliest wins
+        ("61 F.R. 12734 3/28/1996, 66 F.R. 1 1/2/2001", dt.date(1996, 3, 28)),
+        ("89 FR 12345, 02/29/2024", dt.date(2024, 2, 29)),
+        ("86 FR 67319", None),
+        ("87 FR 1, 13/45/22", None),  # not a date
+        (None, None),
+    ],
+)
+def test_listing_date_from_federal_register_citations(
+    citation: str | None, day: dt.date | None
+) -> None:
+    assert first_citation_date(citation) == day
+
+
+def test_entity_list_and_meu_entries_carry_listing_dates() -> None:
+    el = load_bis_json(BIS / "bis_entity_list.json", "us_entity_list")
+    dated = [e for e in el.entries if e.listed_on is not None]
+    assert len(dated) == 3407  # two entries' citations carry no date
+    emal = next(e for e in el.entries if e.names[0] == "Emal Bilal Construction Company (EBCC)")
+    assert emal.listed_on == dt.date(2014, 8, 1)  # "79 FR 44683, 8/1/14"
+    assert min(e.listed_on for e in dated) >= dt.date(1997, 1, 1)  # the list began in 1997
+    assert max(e.listed_on for e in dated) <= dt.date(2026, 7, 9)  # not after the as-of date
+    meu = load_bis_json(BIS / "bis_meu.json", "us_meu")
+    assert all(e.listed_on is not None for e in meu.entries)
+    dpl = load_bis_json(BIS / "bis_dpl.json", "us_dpl")
+    assert all(e.listed_on is not None for e in dpl.entries)  # the order's effective date
+
+
+def test_un_entries_carry_their_list_type_and_listing_date(un: RestrictedList) -> None:
+    types = {p for e in un.entries for p in e.programs}
+    assert {"Al-Qaida", "DPRK", "DRC", "Iraq", "Libya", "Taliban"} <= types
+    assert all(len(e.programs) == 1 and e.listed_on is not None for e in un.entries)
+
+
+@pytest.mark.parametrize(
+    ("raw", "clean"),
+    [
+        (
+            "For all items subject to the EAR, see §§ 734.9(e) 1 and 744.11 of the EAR 2",
+            "For all items subject to the EAR, see §§ 734.9(e) and 744.11 of the EAR",
+        ),
+        (
+            "For all items subject to the EAR. (See §§ 734.9(g),3 746.8(a)(3), and 744.21(b) of the EAR)",
+            "For all items subject to the EAR. (See §§ 734.9(g), 746.8(a)(3), and 744.21(b) of the EAR)",
+        ),
+        (
+            "For all items subject to the EAR. (See §§ 734.9(e)(2) and 744.11 of the EAR) 4",
+            "For all items subject to the EAR. (See §§ 734.9(e)(2) and 744.11 of the EAR)",
+        ),
+        (
+            "For all items subject to the EAR (See §§ 734.9(g)3, 746.8(a)(3), and 744.2l(b) of the EAR)",
+            "For all items subject to the EAR (See §§ 734.9(g), 746.8(a)(3), and 744.21(b) of the EAR)",
+        ),
+        # text without markers is untouched, digits that belong to it included
+        (
+            "For items on the CCL and EAR 99 items listed in supplement no. 7 to part 746 of the EAR",
+            "For items on the CCL and EAR 99 items listed in supplement no. 7 to part 746 of the EAR",
+        ),
+        (
+            "License Exception GOV under § 740.11(b)(2) and (e)",
+            "License Exception GOV under § 740.11(b)(2) and (e)",
+        ),
+    ],
+)
+def test_footnote_markers_are_stripped(raw: str, clean: str) -> None:
+    assert strip_footnotes(raw) == clean
+
+
+def test_no_footnote_marker_is_left_in_the_bundled_entity_list() -> None:
+    el = {rl.id: rl for rl in load_bundled()}["us_entity_list"]
+    texts = {e.license_requirement for e in el.entries if e.license_requirement}
+    for t in texts:
+        assert not re.search(r"\)\s*,?\s*[1-9](?=[\s,;)]|$)|EAR\)?\s*[1-9]$|\d\.\d+l\(", t), t
+
+
+def test_store_reads_the_earlier_format(tmp_path: Path) -> None:
+    doc = {
+        "format": "exportrules-list/1",
+        "note": "old",
+        "list": {"id": "x", "name": "x", "source": "s", "as_of": "2026-01-01", "verified": False},
+        "fields": [
+            "list_id",
+            "entry_id",
+            "names",
+            "alias_quality",
+            "countries",
+            "kind",
+            "programs",
+            "license_requirement",
+            "license_policy",
+            "citation",
+            "listed_on",
+            "expires",
+        ],
+        "entries": [
+            ["x", "1", ["A B"], ["primary"], [], "entity", [], None, None, None, "2020-02-03", None]
+        ],
+    }
+    p = tmp_path / "x.json.gz"
+    p.write_bytes(gzip.compress(json.dumps(doc).encode()))
+    rl = load_list(p)
+    assert rl.entries[0].listed_on == dt.date(2020, 2, 3) and rl.entries[0].delisted_on is None

@@ -304,7 +304,7 @@ def test_an_exact_listed_name_is_always_a_match(
         if m.entry_id == e.entry_id
     ]
     assert hits, e.names[0]
-    expired = e.expires is not None and e.expires < as_of
+    expired = e.expires is not None and e.expires.isoformat() < as_of
     assert hits[0].level == ("review" if expired else "match")
     assert hits[0].score >= 0.95
 
@@ -386,3 +386,43 @@ def test_every_bundled_primary_name_finds_its_own_entry(bundled: Screener) -> No
             if not any(m.entry_id == e.entry_id and m.score >= 0.95 for m in hits):
                 missing.append((rl.id, e.entry_id, e.names[0]))
     assert missing == []
+
+
+def test_hits_are_returned_whatever_the_listing_dates() -> None:
+    """The screener never drops a listing by date: the engine decides whether it was in force."""
+    rl = RestrictedList(
+        id="us_entity_list",
+        name="t",
+        source="unit test",
+        as_of="2026-07-09",
+        verified=False,
+        entries=(
+            ListEntry(
+                list_id="us_entity_list",
+                entry_id="LATER",
+                names=("Zenit Optronics Works",),
+                alias_quality=("primary",),
+                listed_on="2026-05-01",
+            ),
+            ListEntry(
+                list_id="us_entity_list",
+                entry_id="ENDED",
+                names=("Zenit Optronics Works",),
+                alias_quality=("primary",),
+                listed_on=dt.date(2019, 1, 2),
+                delisted_on=dt.date(2021, 3, 4),
+            ),
+        ),
+    )
+    before = dt.date(2020, 6, 1)
+    hits = {m.entry_id: m for m in Screener([rl]).screen("Zenit Optronics Works", as_of=before)}
+    assert set(hits) == {"LATER", "ENDED"}
+    later, ended = hits["LATER"], hits["ENDED"]
+    assert later.listed_on == dt.date(2026, 5, 1) and later.in_force_on(before) is False
+    assert later.in_force_on(dt.date(2026, 5, 1)) is True
+    assert ended.in_force_on(before) is True and ended.in_force_on(dt.date(2021, 3, 4)) is False
+    assert later.list_id == "us_entity_list" and later.list_as_of == "2026-07-09"
+    assert "listed on 2026-05-01" in later.explanation
+    assert "delisted on 2021-03-04" in ended.explanation
+    assert later.to_dict()["listed_on"] == "2026-05-01"
+    assert ended.to_dict()["delisted_on"] == "2021-03-04"
