@@ -47,6 +47,7 @@ ANNEX_IV = _column("annex_iv", "code")
 CYBER = _column("cyber_items", "code")
 THIRD_COUNTRIES = sorted(
     {"CN", "IN", "BR", "AE", "PK", "SG", "KR", "TR", "ZA", "VE", "SY", "MM", "SD", "KZ"}
+    | {"RU", "BY", "IR"}
     | set(EU001_DESTINATIONS)
 )
 ANNEX_I_CODES = sorted(
@@ -224,20 +225,86 @@ def test_removing_an_authorisation_never_lowers_the_outcome(tx: dict[str, Any]) 
     assert _outcome(without) >= _outcome(with_licence)
 
 
-@given(tx=transactions(codes=CYBER), user=st.sampled_from(SECURITY_END_USERS))
-def test_cyber_surveillance_item_to_security_end_user_is_never_cleared(
+@given(tx=transactions(codes=[None]), user=st.sampled_from(SECURITY_END_USERS))
+def test_unlisted_cyber_surveillance_item_to_security_end_user_is_never_cleared(
     tx: dict[str, Any], user: str
 ) -> None:
+    # Art. 5(2): for cyber-surveillance items NOT listed in Annex I the exporter's due diligence
+    # decides whether the authority must be notified; a held licence does not discharge the hold.
+    tx = {
+        **tx,
+        "lines": [
+            {**ln, "tags": sorted({*ln["tags"], "cyber_surveillance"})} for ln in tx["lines"]
+        ],
+        "parties": [
+            {"role": "end_user", "name": "Agency", "country": tx["destination"], "type": user}
+        ],
+    }
+    d = _engine().evaluate(_with_held_licence(tx))
+    assert _outcome(d) >= Outcome.REVIEW
+    assert any(f.rule == "eu.hr.cyber_security_end_user" for f in d.findings)
+
+
+@given(
+    tx=transactions(destinations=EU001_DESTINATIONS, codes=CYBER, activity=None),
+    user=st.sampled_from(SECURITY_END_USERS),
+    licence=st.booleans(),
+)
+def test_art5_is_never_cited_on_a_listed_item(tx: dict[str, Any], user: str, licence: bool) -> None:
+    # Art. 5 is the catch-all for items not listed in Annex I; for a listed item the licence
+    # (or a Union general authorisation) and the authority's Art. 15 assessment decide.
     tx = {
         **tx,
         "parties": [
             {"role": "end_user", "name": "Agency", "country": tx["destination"], "type": user}
         ],
     }
+    d = _engine().evaluate(_with_held_licence(tx) if licence else tx)
+    for f in d.findings:
+        if f.regime == "eu":
+            assert "Art. 5" not in f.citation, (f.rule, f.citation)
+
+
+@given(
+    tx=transactions(destinations=EU001_DESTINATIONS, codes=CYBER),
+    user=st.sampled_from(SECURITY_END_USERS),
+)
+def test_covered_listed_cyber_item_leaves_no_legal_hold(tx: dict[str, Any], user: str) -> None:
+    # A held licence covering a listed cyber-surveillance item to a security end user: with no
+    # red flag, knowledge or internal-policy tag, nothing holds the order.
+    tx = {
+        **tx,
+        "knowledge": [],
+        "end_use": [],
+        "lines": [{**ln, "tags": []} for ln in tx["lines"]],
+        "parties": [
+            {"role": "end_user", "name": "Agency", "country": tx["destination"], "type": user}
+        ],
+    }
     d = _engine().evaluate(_with_held_licence(tx))
-    # A held licence discharges requirements, but the Art. 5(2) due-diligence hold remains.
-    assert _outcome(d) >= Outcome.REVIEW
-    assert any(f.rule == "eu.hr.cyber_security_end_user" for f in d.findings)
+    assert _outcome(d) is Outcome.AUTHORISED, [(f.rule, f.outcome) for f in d.findings]
+
+
+@given(tx=transactions(activity=None), date=st.sampled_from(["2021-12-01", "2024-05-01", DATE]))
+def test_no_finding_says_nothing_is_needed_on_a_line_that_needs_something(
+    tx: dict[str, Any], date: str
+) -> None:
+    # A "no authorisation needed" finding may not stand beside a prohibition or an undischarged
+    # requirement on the same line (whatever the activity: export, brokering, transit...).
+    tx = {**tx, "date": date}
+    if tx["activity"] == "transit":
+        tx = {**tx, "export_from": "CN", "transit": [tx["export_from"]]}
+    d = _engine().evaluate(tx)
+    for lr in d.lines:
+        if lr.regimes["eu"] in (Outcome.PROHIBITED, Outcome.LICENSE_REQUIRED):
+            bad = [
+                f.rule
+                for f in d.findings
+                if f.regime == "eu"
+                and f.line == lr.line
+                and f.outcome is Outcome.NO_LICENSE_REQUIRED
+            ]
+            assert not bad, (lr.line, lr.regimes["eu"], bad)
 
 
 @given(tx=transactions(activity=None))
