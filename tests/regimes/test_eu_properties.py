@@ -375,6 +375,73 @@ def test_every_decision_reports_art26_fields(tx: dict[str, Any]) -> None:
             assert set(f.report) >= {"item", "cyber_surveillance", "value", "authorisation_type"}
 
 
+def _prefix_rows(table: str) -> list[dict[str, str]]:
+    with (TABLES / f"{table}.csv").open(encoding="utf-8") as f:
+        return list(csv.DictReader(line for line in f if not line.startswith("#")))
+
+
+@cache
+def _tariff_rules() -> frozenset[str]:
+    return frozenset(r.id for r in load_regime(EU).rules if "tariff_codes.toml" in r.source)
+
+
+PROHIBITING_TARIFF_TABLES = {
+    "ru_annex_xi": "RU",
+    "ru_annex_xl": "RU",
+    "by_annex_xvii": "BY",
+    "ir_annex_vii": "IR",
+}
+
+
+@given(
+    table=st.sampled_from(sorted(PROHIBITING_TARIFF_TABLES)),
+    data=st.data(),
+    suffix=st.sampled_from(["", "00", "90", "1000"]),
+    code=st.sampled_from([None, "3A001.a.1", "5A002.a"]),
+    via_third_country=st.booleans(),
+)
+def test_a_tariff_code_on_an_encoded_prohibiting_row_is_prohibited(
+    table: str, data: st.DataObject, suffix: str, code: str | None, via_third_country: bool
+) -> None:
+    # Arts. 3c, 2a/3k of Reg. 833/2014, Art. 1sa of Reg. 765/2006, Art. 15 of Reg. 267/2012: a
+    # code under an encoded row (any longer code starting with the row's key) is prohibited from
+    # the row's valid_from, directly or "for use in" the country through a third country.
+    row = data.draw(st.sampled_from(_prefix_rows(table)))
+    country = PROHIBITING_TARIFF_TABLES[table]
+    hs = (row["prefix"] + suffix).ljust(6, "0")[:10]
+    start = datetime.date.fromisoformat(row["valid_from"])
+    date = data.draw(st.dates(min_value=start, max_value=datetime.date(2026, 11, 27)))
+    parties = (
+        [{"role": "end_user", "name": "End User", "country": country, "type": "commercial"}]
+        if via_third_country
+        else []
+    )
+    tx = {
+        "date": date.isoformat(),
+        "export_from": "DE",
+        "destination": "KZ" if via_third_country else country,
+        "parties": parties,
+        "lines": [{"id": "1", "classification": {"eu": code}, "hs_code": hs}],
+    }
+    d = _engine().evaluate(tx)
+    assert d.lines[0].regimes["eu"] is Outcome.PROHIBITED, [
+        (f.rule, f.outcome.value) for f in d.findings
+    ]
+
+
+@given(
+    tx=transactions(destinations=["CN", "IN", "BR", "US", "JP", "TR", "AE"], codes=[None]),
+    hs=st.sampled_from(["88073000", "85423190", "71131900", "71081200", "38011000", "84136031"]),
+)
+def test_tariff_rules_stay_silent_for_destinations_without_goods_sanctions(
+    tx: dict[str, Any], hs: str
+) -> None:
+    # The goods annexes restrict supply to (or for use in) the sanctioned country only.
+    tx = {**tx, "parties": [], "lines": [{**ln, "hs_code": hs} for ln in tx["lines"]]}
+    d = _engine().evaluate(tx)
+    assert not [f.rule for f in d.findings if f.rule in _tariff_rules()]
+
+
 # --------------------------------------------------------------------------- examples
 # Golden cases are TOML, which has no null: items stated as "not in Annex I" are tested here.
 
