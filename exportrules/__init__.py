@@ -3,8 +3,10 @@
 Decision support, not legal advice. See README.md.
 """
 
+from ._cases import CaseResult, run_cases
 from ._engine import Engine, evaluate
 from ._errors import EvaluationError, ExportRulesError, InvalidTransaction, RuleSetError
+from ._ir import Regime
 from ._ledger import (
     Balance,
     Ledger,
@@ -14,11 +16,13 @@ from ._ledger import (
     Usage,
     Verification,
 )
+from ._loader import load_regime
 from ._model import Decision, Finding, Outcome, ScreeningHit, Transaction
 from ._version import __version__
 
 __all__ = [
     "Balance",
+    "CaseResult",
     "Decision",
     "Engine",
     "EvaluationError",
@@ -30,6 +34,7 @@ __all__ = [
     "LedgerRecord",
     "LimitExceeded",
     "Outcome",
+    "Regime",
     "RuleSetError",
     "ScreeningHit",
     "Transaction",
@@ -37,4 +42,6 @@ __all__ = [
     "Verification",
     "__version__",
     "evaluate",
+    "load_regime",
+    "run_cases",
 ]

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as _dt
-import os
 import re
 import tomllib
 from collections.abc import Mapping
@@ -172,11 +171,18 @@ def run_case(engine: Engine, case: Case, regime_id: str) -> CaseResult:
     return CaseResult(case, tuple(fails), d)
 
 
-def run_cases(
-    path: str | os.PathLike[str] | Regime, *, backend: str = "python"
-) -> list[CaseResult]:
-    """Run every golden case of a regime with only that regime loaded."""
-    regime = path if isinstance(path, Regime) else load_regime(path)
+def run_cases(source: Any, *, backend: str = "python") -> list[CaseResult]:
+    """Run every golden case of a regime, with only that regime loaded.
+
+    ``source`` is a loaded ``Regime``, a regime folder (path or ``Traversable``), or a callable
+    returning one (an entry point's value).
+
+    Raises:
+        RuleSetError: the regime or one of its case files does not load.
+    """
+    regime = source if isinstance(source, Regime) else load_regime(source)
+    if regime.folder is None:
+        raise RuleSetError(f"{regime.origin}: the regime has no folder, so no golden cases")
     cases = load_cases(regime.folder, label=regime.origin)
     engine = Engine([regime], backend=backend, screening=None)
     return [run_case(engine, c, regime.id) for c in cases]

@@ -18,6 +18,7 @@ from ._engine import Engine
 from ._errors import EvaluationError, InvalidTransaction, RuleSetError
 from ._model import Decision
 from ._validate import loads_strict
+from ._version import __version__
 
 EXIT_OK, EXIT_FAIL, EXIT_INVALID, EXIT_RULESET, EXIT_FAULT = 0, 1, 2, 3, 4
 
@@ -31,7 +32,13 @@ def _engine(args: argparse.Namespace) -> Engine:
         return Engine.from_paths(
             regimes, backend=args.backend, screening=screening, strict_data=args.strict_data
         )
-    return Engine.default(backend=args.backend, screening=screening, strict_data=args.strict_data)
+    return Engine.default(
+        backend=args.backend,
+        screening=screening,
+        strict_data=args.strict_data,
+        plugins=not getattr(args, "no_plugins", False),
+        strict_plugins=getattr(args, "strict_plugins", False),
+    )
 
 
 def _with_date(tx: Any, as_of: str | None) -> Any:
@@ -92,6 +99,13 @@ def _read_input(path: str) -> str:
 
 
 def cmd_evaluate(args: argparse.Namespace) -> int:
+    if args.workers and not args.batch:
+        print(
+            "exportrules: --workers applies to --batch only (one transaction is decided in this "
+            "process)",
+            file=sys.stderr,
+        )
+        return EXIT_INVALID
     if args.batch:
         return _batch(args)
     try:
@@ -183,16 +197,24 @@ def _batch(args: argparse.Namespace) -> int:
 
 
 def cmd_regimes_list(args: argparse.Namespace) -> int:
-    engine = Engine.default(screening=None)
-    rows = [r.describe() for r in engine.regimes]
+    regimes = _installed(args).values()
+    rows = [r.describe() for r in sorted(regimes, key=lambda r: r.id)]
     if args.json:
         print(json.dumps(rows, indent=2))
-    else:
-        for r in rows:
-            print(
-                f"{r['id']:<6} {r['name']} — {r['rules']} rules, tables: {', '.join(r['tables'])}"
-            )
-            print(f"       from {r['origin']}, sha256 {str(r['sha256'])[:12]}")
+        return EXIT_OK
+    for r in rows:
+        plugin = r["plugin"]
+        via = ""
+        if plugin:
+            dist = plugin.get("distribution") or "unknown distribution"
+            via = f" [plug-in {plugin['name']!r}: {dist} {plugin.get('version') or ''}]".rstrip()
+        if r["status"] == "broken":
+            print(f"{r['id']:<6} BROKEN{via} — answers review until fixed:")
+            for prob in r["problems"]:
+                print(f"       {prob}")
+            continue
+        print(f"{r['id']:<6} {r['name']} — {r['rules']} rules, tables: {', '.join(r['tables'])}")
+        print(f"       from {r['origin']}, sha256 {str(r['sha256'])[:12]}{via}")
     return EXIT_OK
 
 
@@ -212,13 +234,42 @@ def cmd_regimes_validate(args: argparse.Namespace) -> int:
     return status
 
 
+def _installed(args: argparse.Namespace) -> dict[str, Any]:
+    """The bundled and installed regimes by id (broken plug-ins included)."""
+    eng = Engine.default(
+        screening=None,
+        plugins=not getattr(args, "no_plugins", False),
+        strict_plugins=getattr(args, "strict_plugins", False),
+    )
+    return {r.id: r for r in eng.regimes}
+
+
 def cmd_regimes_test(args: argparse.Namespace) -> int:
+    import os
+
     from ._cases import run_cases
 
     status = EXIT_OK
+    installed: dict[str, Any] | None = None
     for p in args.path:
+        source: Any = p
+        if not os.path.exists(p):
+            if installed is None:
+                installed = _installed(args)
+            if p not in installed:
+                print(
+                    f"exportrules: {p!r} is neither a regime folder nor the id of a bundled or "
+                    f"installed regime (known: {', '.join(sorted(installed)) or 'none'})",
+                    file=sys.stderr,
+                )
+                return EXIT_INVALID
+            source = installed[p]
+            if source.broken:
+                for prob in source.problems:
+                    print(prob, file=sys.stderr)
+                return EXIT_RULESET
         try:
-            results = run_cases(p, backend=args.backend)
+            results = run_cases(source, backend=args.backend)
         except RuleSetError as e:
             for prob in e.problems:
                 print(prob, file=sys.stderr)
@@ -232,6 +283,49 @@ def cmd_regimes_test(args: argparse.Namespace) -> int:
         if failed:
             status = EXIT_FAIL
     return status
+
+
+def cmd_regimes_new(args: argparse.Namespace) -> int:
+    from ._scaffold import ScaffoldError, write_scaffold
+
+    try:
+        taken = tuple(_installed(args))
+    except RuleSetError:
+        taken = ()
+    try:
+        files = write_scaffold(args.name, args.out, taken=taken)
+    except ScaffoldError as e:
+        print(f"exportrules: {e}", file=sys.stderr)
+        return EXIT_INVALID
+    print(f"wrote {len(files)} files to {args.out}:")
+    for f in files:
+        print(f"  {f}")
+    print(
+        f"next: python -m pip install -e '{args.out}[test]' && exportrules regimes test "
+        f"{args.name} && python -m pytest {args.out}"
+    )
+    return EXIT_OK
+
+
+def cmd_data_status(args: argparse.Namespace) -> int:
+    from ._datastatus import data_status, render_text
+
+    if args.regime:
+        regimes: Any = Engine.from_paths(args.regime, screening=None).regimes
+    else:
+        regimes = _installed(args).values()
+    lists: list[Any] = []
+    if not args.no_screening:
+        from ._screening import Screener
+
+        lists = list(Screener.default().list_versions())
+    today = _dt.date.fromisoformat(args.as_of) if args.as_of else _dt.date.today()
+    status = data_status(regimes, lists, today)
+    if args.format == "json":
+        print(json.dumps(status, indent=2))
+    else:
+        print(render_text(status))
+    return EXIT_FAIL if status["attention"] else EXIT_OK
 
 
 def cmd_screen(args: argparse.Namespace) -> int:
@@ -272,6 +366,32 @@ def cmd_lists(args: argparse.Namespace) -> int:
     return int(scli.cli_lists(as_json=args.json) or 0)
 
 
+def _workers_arg(s: str) -> int:
+    try:
+        n = int(s)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{s!r} is not a number of processes") from None
+    if n < 0:
+        raise argparse.ArgumentTypeError("the number of worker processes cannot be negative")
+    return n
+
+
+def _plugin_options(sp: argparse.ArgumentParser) -> None:
+    """Options choosing whether installed plug-in regimes are loaded (docs/plugins.md)."""
+    g = sp.add_mutually_exclusive_group()
+    g.add_argument(
+        "--no-plugins",
+        action="store_true",
+        help="only the bundled regimes: ignore regimes installed by other packages",
+    )
+    g.add_argument(
+        "--strict-plugins",
+        action="store_true",
+        help="fail (exit 3) when an installed plug-in regime does not load, instead of "
+        "answering review for it",
+    )
+
+
 def _date_arg(s: str) -> str:
     try:
         _dt.date.fromisoformat(s)
@@ -284,21 +404,43 @@ def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="exportrules",
         description="What export-control law requires for a transaction, and why. " + DISCLAIMER,
+        epilog="Exit codes: 0 done, 1 golden-case failures, 2 invalid input or usage, "
+        "3 rule-set error, 4 engine fault.",
+    )
+    p.add_argument(
+        "--version",
+        action="version",
+        version=f"exportrules {__version__}",
+        help="print the version and exit",
     )
     sub = p.add_subparsers(dest="command", required=True)
 
     ev = sub.add_parser("evaluate", help="decide a transaction (JSON file, or - for stdin)")
     ev.add_argument("file", help="transaction JSON file, '-' for stdin; with --batch a JSONL file")
-    ev.add_argument("--format", choices=["json", "text"], default="json")
+    ev.add_argument(
+        "--format",
+        choices=["json", "text"],
+        default="json",
+        help="json: the decision contract (default); text: a readable summary",
+    )
     ev.add_argument(
         "--as-of",
         type=_date_arg,
         help="evaluate under the law of this date (replaces the transaction's date)",
     )
-    ev.add_argument("--backend", choices=["python", "rete"], default="python")
     ev.add_argument(
-        "--regime", action="append", metavar="PATH", help="use only this regime folder (repeatable)"
+        "--backend",
+        choices=["python", "rete"],
+        default="python",
+        help="rule engine backend (default python; rete needs exportrules[rete])",
     )
+    ev.add_argument(
+        "--regime",
+        action="append",
+        metavar="PATH",
+        help="use only this regime folder, not the bundled and installed ones (repeatable)",
+    )
+    _plugin_options(ev)
     ev.add_argument(
         "--strict-data",
         action="store_true",
@@ -313,7 +455,10 @@ def build_parser() -> argparse.ArgumentParser:
         "--batch", action="store_true", help="FILE is JSON lines: one decision per line on stdout"
     )
     ev.add_argument(
-        "--workers", type=int, default=0, help="with --batch: worker processes (0: in-process)"
+        "--workers",
+        type=_workers_arg,
+        default=0,
+        help="with --batch only: worker processes (default 0: in this process)",
     )
     ev.add_argument(
         "--progress",
@@ -323,25 +468,78 @@ def build_parser() -> argparse.ArgumentParser:
     )
     ev.set_defaults(func=cmd_evaluate)
 
-    rg = sub.add_parser("regimes", help="list, validate and test regimes")
+    rg = sub.add_parser("regimes", help="list, validate, test and create regimes")
     rsub = rg.add_subparsers(dest="regimes_command", required=True)
-    rl = rsub.add_parser("list", help="the bundled and installed regimes")
-    rl.add_argument("--json", action="store_true")
+    rl = rsub.add_parser(
+        "list", help="the bundled and installed regimes; broken plug-ins with their errors"
+    )
+    rl.add_argument("--json", action="store_true", help="print JSON instead of text")
+    _plugin_options(rl)
     rl.set_defaults(func=cmd_regimes_list)
     rv = rsub.add_parser("validate", help="load a regime folder and report every problem")
-    rv.add_argument("path", nargs="+")
+    rv.add_argument("path", nargs="+", help="regime folder(s): each holds a regime.toml")
     rv.set_defaults(func=cmd_regimes_validate)
-    rt = rsub.add_parser("test", help="run a regime's golden cases")
-    rt.add_argument("path", nargs="+")
-    rt.add_argument("--backend", choices=["python", "rete"], default="python")
+    rt = rsub.add_parser("test", help="run a regime's golden cases (cases/*.toml)")
+    rt.add_argument(
+        "path",
+        nargs="+",
+        metavar="ID|PATH",
+        help="a regime folder, or the id of a bundled or installed regime (e.g. eu)",
+    )
+    rt.add_argument(
+        "--backend",
+        choices=["python", "rete"],
+        default="python",
+        help="rule engine backend (default python)",
+    )
     rt.set_defaults(func=cmd_regimes_test)
+    rn = rsub.add_parser(
+        "new",
+        help="write an installable plug-in package for a new regime (docs/plugins.md)",
+    )
+    rn.add_argument("name", help="the regime id: lower case letters, digits and _")
+    rn.add_argument(
+        "--out",
+        required=True,
+        metavar="DIR",
+        help="folder to write the package into (created; must be empty)",
+    )
+    rn.set_defaults(func=cmd_regimes_new)
+
+    da = sub.add_parser("data", help="the data behind decisions: tables and screening lists")
+    dsub = da.add_subparsers(dest="data_command", required=True)
+    ds = dsub.add_parser(
+        "status",
+        help="source, as-of date, verified and age of every table and list; exit 1 when "
+        "something is stale (past its stale_after), undated or broken",
+    )
+    ds.add_argument(
+        "--format",
+        choices=["text", "json"],
+        default="text",
+        help="text (default) or json",
+    )
+    ds.add_argument(
+        "--as-of",
+        type=_date_arg,
+        help="measure ages on this date (default: today)",
+    )
+    ds.add_argument(
+        "--regime",
+        action="append",
+        metavar="PATH",
+        help="only this regime folder, not the bundled and installed ones (repeatable)",
+    )
+    ds.add_argument("--no-screening", action="store_true", help="leave out the screening lists")
+    _plugin_options(ds)
+    ds.set_defaults(func=cmd_data_status)
 
     sc = sub.add_parser("screen", help="screen a name against the restricted-party lists")
-    sc.add_argument("name")
+    sc.add_argument("name", help="the name to screen (a person, company or vessel)")
     sc.add_argument("--country", help="ISO alpha-2 country, a qualifier of the score")
     sc.add_argument("--list", action="append", help="only this list id (repeatable)")
     sc.add_argument("--threshold", type=float, help="report hits at or above this score")
-    sc.add_argument("--json", action="store_true")
+    sc.add_argument("--json", action="store_true", help="print JSON instead of text")
     sc.set_defaults(func=cmd_screen)
 
     ie = sub.add_parser(
@@ -349,11 +547,13 @@ def build_parser() -> argparse.ArgumentParser:
         help="regenerate the US tables (Country Chart, Country Groups, CCL) from eCFR XML",
         add_help=False,
     )
-    ie.add_argument("rest", nargs=argparse.REMAINDER)
+    ie.add_argument(
+        "rest", nargs=argparse.REMAINDER, help="the importer's own arguments (see its --help)"
+    )
     ie.set_defaults(func=cmd_import_ecfr)
 
     ls = sub.add_parser("lists", help="the restricted-party lists in use: sources, dates, sizes")
-    ls.add_argument("--json", action="store_true")
+    ls.add_argument("--json", action="store_true", help="print JSON instead of text")
     ls.set_defaults(func=cmd_lists)
     lsub = ls.add_subparsers(dest="lists_command")
     lu = lsub.add_parser(
@@ -367,6 +567,7 @@ def build_parser() -> argparse.ArgumentParser:
         choices=[
             "un-xml", "csl-csv", "csl-json", "bis-json", "ecfr-xml", "ftm-jsonl", "ofac-sdn-csv"
         ],
+        help="the file's format (docs/screening.md)",
     )
     lu.add_argument("--list", dest="list_id", help="list id (needed for bis-json)")
     lu.add_argument("--as-of", type=_date_arg, help="the list's as-of date, if the file lacks it")

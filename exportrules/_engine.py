@@ -27,7 +27,7 @@ from ._ir import Regime, TableView
 from ._loader import bundled_regimes, load_regime
 from ._match import Firing, make_backend
 from ._model import Decision, Finding, Outcome, Transaction
-from ._plugins import ENTRY_POINT_GROUP, discover_entry_points
+from ._plugins import ENTRY_POINT_GROUP, discover, discover_entry_points
 from ._screen import FixedScreener, ScreenerLike, ScreeningStage
 from ._validate import check_against_regimes, loads_strict, parse_transaction
 
@@ -75,6 +75,8 @@ class Engine:
         screening: ``"default"`` for the bundled lists, a screener, or None to switch it off.
         strict_data: if true, a result less severe than ``review`` that rests on a table not
             generated from the official text (``verified = false``) becomes ``review``.
+        strict_plugins: if true, a stand-in for a plug-in regime that failed to load (see
+            ``Engine.default``) raises ``RuleSetError`` instead of answering ``review``.
 
     Raises:
         RuleSetError: a regime fails to load, or two regimes share an id.
@@ -88,10 +90,14 @@ class Engine:
         as_of: _dt.date | str | None = None,
         screening: Literal["default"] | ScreenerLike | bool | None = None,
         strict_data: bool = False,
+        strict_plugins: bool = False,
     ) -> None:
         loaded: list[Regime] = []
         for r in regimes:
             loaded.append(r if isinstance(r, Regime) else load_regime(r))
+        broken = [r for r in loaded if r.broken]
+        if strict_plugins and broken:
+            raise RuleSetError([p for r in broken for p in (f"regime {r.id!r}:", *r.problems)])
         ids: dict[str, str] = {}
         for r in loaded:
             if r.id in ids:
@@ -111,12 +117,21 @@ class Engine:
         self.backend_name = backend
         self._backend = make_backend(backend)
         self._screening = ScreeningStage(screening)
+        # what a worker process needs to build the same engine (see _from_spec)
         self._spec: dict[str, Any] = {
             "paths": [str(r.folder) for r in self._regimes],
             "backend": backend,
             "as_of": as_of.isoformat() if as_of else None,
             "strict_data": strict_data,
+            "default": None,
         }
+        # the installed plug-ins behind the regimes, shown in every decision's engine block
+        self._plugins = [
+            {**r.provider, "regime": r.id, "status": "broken" if r.broken else "loaded"}
+            for r in self._regimes
+            if r.provider
+        ]
+        self._known_ids: frozenset[str] | None = None
 
     # ------------------------------------------------------------------ construction
 
@@ -129,14 +144,46 @@ class Engine:
         screening: Literal["default"] | ScreenerLike | bool | None = "default",
         strict_data: bool = False,
         plugins: bool = True,
+        strict_plugins: bool = False,
     ) -> Engine:
-        """The bundled regimes plus third-party regimes from installed entry points."""
+        """The bundled regimes plus the regimes of installed plug-ins (docs/plugins.md).
+
+        Installing a package that registers a regime under the ``exportrules.regimes`` entry
+        point changes what this engine decides, everywhere in the process: each decision names
+        the plug-ins in ``engine.plugins``. ``plugins=False`` loads the bundled regimes only.
+
+        A plug-in that fails to import or load does not stop the others: its regime answers
+        ``review`` on every line, with the finding ``<id>.ruleset_error`` naming the problem
+        (the entry-point name stands for the id when the regime cannot be read).
+        ``strict_plugins=True`` raises ``RuleSetError`` instead.
+        """
         regimes: list[Regime] = [load_regime(d, label=f"regimes/{n}") for n, d in bundled_regimes()]
         if plugins:
-            regimes.extend(discover_entry_points())
-        return cls(
-            regimes, backend=backend, as_of=as_of, screening=screening, strict_data=strict_data
+            taken = {r.id: r.origin for r in regimes}
+            regimes.extend(discover(strict=strict_plugins, taken=taken))
+        engine = cls(
+            regimes,
+            backend=backend,
+            as_of=as_of,
+            screening=screening,
+            strict_data=strict_data,
+            strict_plugins=strict_plugins,
         )
+        engine._spec["default"] = {"plugins": plugins, "strict_plugins": strict_plugins}
+        return engine
+
+    @classmethod
+    def _from_spec(cls, spec: Mapping[str, Any]) -> Engine:
+        """The engine a worker process builds from ``engine._spec`` (plus ``screening``)."""
+        kw: dict[str, Any] = {
+            "backend": spec["backend"],
+            "as_of": spec["as_of"],
+            "screening": spec.get("screening"),
+            "strict_data": spec["strict_data"],
+        }
+        if spec.get("default") is not None:
+            return cls.default(**kw, **spec["default"])
+        return cls.from_paths(spec["paths"], **kw)
 
     @classmethod
     def from_paths(
@@ -168,6 +215,18 @@ class Engine:
         e._screening = ScreeningStage(screener)
         return e
 
+    def _known_regime_ids(self) -> frozenset[str]:
+        """Ids a classification may name: the loaded regimes, and the bundled and installed ones
+        this engine was built without (a transaction may carry codes for several regimes)."""
+        known = self._known_ids
+        if known is None:
+            eps = metadata.entry_points(group=ENTRY_POINT_GROUP)
+            known = frozenset(
+                [*self._by_id, *(n for n, _ in bundled_regimes()), *(ep.name for ep in eps)]
+            )
+            self._known_ids = known
+        return known
+
     # ------------------------------------------------------------------ evaluation
 
     def evaluate(self, tx: Transaction | Mapping[str, Any]) -> Decision:
@@ -178,7 +237,7 @@ class Engine:
         """
         evaluated_at = _dt.datetime.now(_dt.UTC)
         t = parse_transaction(tx)
-        check_against_regimes(t, self._by_id, self._tags)
+        check_against_regimes(t, self._by_id, self._tags, self._known_regime_ids)
         date = t.date or self.as_of or _dt.date.today()
         hits, unscreenable = self._screening.screen(t, date)
         facts = TxFacts(t, date, hits)
@@ -230,6 +289,7 @@ class Engine:
                 "version": _version(),
                 "backend": self._backend.name,
                 "rulesets": {r.id: r.sha256 for r in self._regimes},
+                "plugins": self._plugins,
             },
         )
 
@@ -379,6 +439,7 @@ class Engine:
                     else:
                         yield Decision.from_dict(d)
 
+
 def _safe(
     engine: Engine, tx: Any, replace_date: str | None = None
 ) -> Decision | InvalidTransaction:
@@ -399,13 +460,7 @@ _REPLACE_DATE: str | None = None
 def _worker_init(spec: Mapping[str, Any]) -> None:
     global _WORKER, _REPLACE_DATE
     _REPLACE_DATE = spec.get("replace_date")
-    _WORKER = Engine.from_paths(
-        spec["paths"],
-        backend=spec["backend"],
-        as_of=spec["as_of"],
-        screening=spec.get("screening"),
-        strict_data=spec["strict_data"],
-    )
+    _WORKER = Engine._from_spec(spec)
 
 
 def _worker_chunk(txs: list[Any]) -> list[dict[str, Any]]:

@@ -10,6 +10,8 @@ from typing import Any
 
 import attrs
 
+from ._regex import LinearPattern
+
 __all__ = [
     "EFFECTS",
     "MATCH_MODES",
@@ -167,7 +169,7 @@ class Leaf:
     column: str | None = None
     eq_value: Any = None
     match: str = "exact"  # one of MATCH_MODES (in_table only)
-    pattern: re.Pattern[str] | None = attrs.field(default=None, eq=False)
+    pattern: LinearPattern | None = attrs.field(default=None, eq=False)  # matches: RE2
 
 
 Cond = TrueCond | All | Any_ | Not | Leaf
@@ -342,7 +344,7 @@ class Regime:
     references: tuple[str, ...]
     effective_from: _dt.date | None
     effective_until: _dt.date | None
-    code_pattern: re.Pattern[str] | None
+    code_pattern: LinearPattern | None
     applicability: Cond
     tables: dict[str, Table]
     lookups: tuple[Lookup, ...]
@@ -356,6 +358,15 @@ class Regime:
     tags: dict[str, str] = attrs.field(factory=dict)  # item tags the regime reads -> meaning
     derive_strata: tuple[tuple[Rule, ...], ...] = ()
     effect_rules: tuple[Rule, ...] = ()
+    code_examples: tuple[str, ...] = ()  # well-formed classification codes, for messages
+    # the installed plug-in that provided it: name, distribution, version, origin
+    provider: dict[str, Any] | None = None
+    # a plug-in that failed to load stands in as a regime that answers review: its problems
+    problems: tuple[str, ...] = ()
+
+    @property
+    def broken(self) -> bool:
+        return bool(self.problems)
 
     def describe(self) -> dict[str, Any]:
         return {
@@ -367,6 +378,9 @@ class Regime:
             "tables": sorted(self.tables),
             "origin": self.origin,
             "sha256": self.sha256,
+            "status": "broken" if self.problems else "loaded",
+            "plugin": dict(self.provider) if self.provider else None,
+            "problems": list(self.problems),
         }
 
 

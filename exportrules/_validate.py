@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import csv
 import datetime as _dt
+import difflib
 import io
 import json
 import math
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from functools import cache
 from importlib import resources
 from typing import Any
@@ -599,9 +600,7 @@ def _parse_resolution(c: _Checker, v: Any, path: str) -> Resolution | None:
     vu = c.date(rd.get("valid_until"), _join(path, "valid_until"))
     if len(c.problems) != n0 or rule is None or by is None or basis is None or at is None:
         return None
-    return Resolution(
-        rule=rule, by=by, at=at, basis=basis, line=line, party=party, valid_until=vu
-    )
+    return Resolution(rule=rule, by=by, at=at, basis=basis, line=line, party=party, valid_until=vu)
 
 
 # Fast paths. Most input is valid, and building a JSON path for every field costs more than
@@ -774,11 +773,39 @@ def _parse_line(c: _Checker, ln: Any, lp: str) -> Line | None:
     )
 
 
+def _no_regime(rid: str, loaded: Mapping[str, Regime], known: frozenset[str]) -> str:
+    close = difflib.get_close_matches(rid, sorted(known), n=1, cutoff=0.6)
+    other = sorted(known - set(loaded))
+    return (
+        f"{rid!r} names no regime"
+        + (f" (did you mean {close[0]!r}?)" if close else "")
+        + f" (loaded: {', '.join(sorted(loaded)) or 'none'}"
+        + (f"; not loaded here: {', '.join(other)}" if other else "")
+        + ")"
+    )
+
+
+def _expected_form(r: Regime) -> str:
+    """How a regime's classification codes look: its examples, else its pattern."""
+    if r.code_examples:
+        return f"; expected a code like {', '.join(repr(x) for x in r.code_examples[:3])}"
+    if r.code_pattern is not None:
+        return f"; expected a code matching {r.code_pattern.pattern!r}"
+    return ""
+
+
 def check_against_regimes(
-    t: Transaction, regimes: Mapping[str, Regime], tags: frozenset[str]
+    t: Transaction,
+    regimes: Mapping[str, Regime],
+    tags: frozenset[str],
+    known: Callable[[], frozenset[str]] | None = None,
 ) -> None:
-    """What the contract alone cannot check: item tags some loaded regime declares, and
-    classification codes in the form each regime states (``code_pattern``).
+    """What the contract alone cannot check: item tags some loaded regime declares,
+    classification keys that name a regime, and classification codes in the form each regime
+    states (``code_pattern``, with its ``code_examples`` in the message).
+
+    ``known`` gives the ids a classification may name besides the loaded regimes (bundled and
+    installed ones this engine was built without); it is called only when a key is not loaded.
 
     Raises:
         InvalidTransaction: every problem, with its JSON path.
@@ -796,13 +823,22 @@ def check_against_regimes(
                 )
         for rid, code in ln.classification.items():
             r = regimes.get(rid)
-            if r is None or code is None or r.code_pattern is None:
+            if r is None:
+                ids = known() if known is not None else frozenset(regimes)
+                if rid not in ids:
+                    # a classification for no regime at all is a typo: it would be ignored
+                    problems.append(
+                        Problem(f"lines[{i}].classification.{rid}", _no_regime(rid, regimes, ids))
+                    )
+                continue
+            if code is None or r.code_pattern is None:
                 continue
             if not r.code_pattern.fullmatch(code):
                 problems.append(
                     Problem(
                         f"lines[{i}].classification.{rid}",
-                        f"{code!r} is not a well-formed {r.name} classification code",
+                        f"{code!r} is not a well-formed {r.name} classification code"
+                        + _expected_form(r),
                     )
                 )
     if problems:

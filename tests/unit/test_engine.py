@@ -224,15 +224,24 @@ def test_entry_point_regimes_are_discovered(monkeypatch: pytest.MonkeyPatch) -> 
     assert e.evaluate(tx()).regimes["tl"].outcome is Outcome.LICENSE_REQUIRED
 
 
-def test_broken_entry_point_is_a_ruleset_error(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_broken_entry_point_answers_review_or_raises_when_strict(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     class Bad(_EP):
         def load(self) -> Any:
             raise ImportError("no module named fake_pkg")
 
-    monkeypatch.setattr(metadata, "entry_points", lambda group: [Bad("bad", None)])
+    monkeypatch.setattr(
+        metadata, "entry_points", lambda group: [Bad("bad", None), _EP("testland", lambda: TL)]
+    )
     monkeypatch.setattr("exportrules._engine.bundled_regimes", list)
-    with pytest.raises(RuleSetError, match="entry point 'bad'"):
-        Engine.default(screening=None)
+    e = Engine.default(screening=None)
+    d = e.evaluate(tx())
+    assert d.regimes["tl"].outcome is Outcome.LICENSE_REQUIRED  # the good one still decides
+    assert d.regimes["bad"].outcome is Outcome.REVIEW
+    assert any(f.rule == "bad.ruleset_error" and "fake_pkg" in f.message for f in d.findings)
+    with pytest.raises(RuleSetError, match="plug-in 'bad'"):
+        Engine.default(screening=None, strict_plugins=True)
 
 
 def test_threads_agree_with_sequential(engine: Engine) -> None:
