@@ -47,8 +47,7 @@ def test_hs_code_of_6_to_10_digits_is_kept(code: str) -> None:
 
 
 @pytest.mark.parametrize(
-    "code",
-    ["84713", "84713000000", "8471.30", "8471 30", "84713O", "", " 847130", "847130\n", 847130],
+    "code", ["84713", "84713000000", "8471.30", "8471 30", "84713O", "", " 847130", "847130\n", 847130]
 )
 def test_malformed_hs_code_is_refused_with_its_path(code: Any) -> None:
     with pytest.raises(InvalidTransaction) as ei:
@@ -70,10 +69,7 @@ def _auth(**extra: Any) -> dict[str, Any]:
 
 def test_limits_round_trip() -> None:
     t = Transaction.from_dict(
-        {
-            **BASE,
-            "authorisations": [_auth(limits={"quantity": 5, "value": 100.5, "currency": "EUR"})],
-        }
+        {**BASE, "authorisations": [_auth(limits={"quantity": 5, "value": 100.5, "currency": "EUR"})]}
     )
     lim = t.authorisations[0].limits
     assert lim is not None and (lim.quantity, lim.value, lim.currency) == (5, 100.5, "EUR")
@@ -104,9 +100,7 @@ RES = {"rule": "tl.review", "by": "j.doe", "at": "2026-05-30T12:00:00+02:00", "b
 
 
 def test_resolution_round_trip_normalises_time_to_utc() -> None:
-    t = Transaction.from_dict(
-        {**BASE, "resolutions": [{**RES, "line": "1", "valid_until": "2027-01-01"}]}
-    )
+    t = Transaction.from_dict({**BASE, "resolutions": [{**RES, "line": "1", "valid_until": "2027-01-01"}]})
     r = t.resolutions[0]
     assert r.at == _dt.datetime(2026, 5, 30, 10, tzinfo=_dt.UTC)
     assert t.to_dict()["resolutions"][0]["at"] == "2026-05-30T10:00:00Z"
