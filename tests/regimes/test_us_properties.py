@@ -9,6 +9,7 @@ never lowers the outcome; every Country Chart column rule fires exactly where th
 from __future__ import annotations
 
 import csv
+import datetime
 import shutil
 from collections.abc import Mapping
 from functools import cache
@@ -231,3 +232,47 @@ def test_chart_rule_fires_exactly_where_the_chart_has_x(
     fired = {f.rule for f in synthetic_engine.evaluate(tx).findings}
     rule = f"us.chart.{col}"
     assert (rule in fired) == (CHART[dest][col] == "X"), (col, dest)
+
+
+# --- Russia and Belarus: HTS-coded supplements to part 746 ----------------------------------
+
+HS_SAMPLES = ["880730", "88033000", "730424", "843149", "220830", "71131900", "090111", "85171300"]
+RU_BY_START = datetime.date(2022, 2, 24)
+
+
+@SETTINGS
+@given(
+    dest=st.sampled_from(["RU", "BY"]),
+    day=st.integers(0, (datetime.date.fromisoformat(DATE) - RU_BY_START).days),
+    hs=st.sampled_from(HS_SAMPLES),
+    code=st.sampled_from(["EAR99", None]),
+    activity=st.sampled_from(["export", "reexport", "transfer", "transit"]),
+    tagged=st.booleans(),
+)
+def test_ru_by_ear99_lines_are_never_cleared_with_or_without_hts_code(
+    dest: str, day: int, hs: str, code: str | None, activity: str, tagged: bool
+) -> None:
+    """746.8(a)(4)-(8) (746.5/746.10 before 2024-06-12) list EAR99 items by HTS code, and the
+    encoded part of the supplements is partial: neither a missing nor a present hs_code may
+    yield no_license_required to Russia or Belarus."""
+    date = (RU_BY_START + datetime.timedelta(days=day)).isoformat()
+    tx = _tx(dest, "EAR99", [], [], date=date, activity=activity)
+    tx["lines"][0]["classification"] = {"us": code}
+    if tagged:
+        tx["lines"][0]["tags"] = ["not_for_ru_oil_projects"]
+    with_code = {**tx, "lines": [{**tx["lines"][0], "hs_code": hs}]}
+    for t in (tx, with_code):
+        d = _decide(t)
+        assert d.outcome >= Outcome.REVIEW, (dest, date, hs, code, d.outcome)
+
+
+def test_aircraft_parts_to_russia_need_a_licence_under_supp_4() -> None:
+    """Chapter 88 is in Supp. No. 4 since 2024-01-23: an EAR99 aircraft part needs a licence."""
+    tx = _tx("RU", "EAR99", [], [])
+    tx["lines"][0]["hs_code"] = "88073000"
+    d = _decide(tx)
+    assert d.outcome is Outcome.LICENSE_REQUIRED
+    assert "us.embargo.ru_by_supp4" in {f.rule for f in d.findings}
+    before = _decide({**tx, "date": "2024-01-10"})
+    assert before.outcome is Outcome.REVIEW
+    assert "us.embargo.ru_by_supp4_before_2024" not in {f.rule for f in before.findings}
