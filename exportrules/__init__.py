@@ -18,11 +18,14 @@ from ._ledger import (
 )
 from ._loader import load_regime
 from ._model import Decision, Finding, Outcome, ScreeningHit, Transaction
+from ._screen import ScreeningPolicy
+from ._screening import ClearedMatch
 from ._version import __version__
 
 __all__ = [
     "Balance",
     "CaseResult",
+    "ClearedMatch",
     "Decision",
     "Engine",
     "EvaluationError",
@@ -37,6 +40,7 @@ __all__ = [
     "Regime",
     "RuleSetError",
     "ScreeningHit",
+    "ScreeningPolicy",
     "Transaction",
     "Usage",
     "Verification",

@@ -12,6 +12,7 @@ from typing import Any
 
 from ._ir import Regime
 from ._model import (
+    AppliedClearance,
     AuthorisationUse,
     DataRef,
     Decision,
@@ -19,6 +20,7 @@ from ._model import (
     LineResult,
     Outcome,
     RegimeResult,
+    ResolutionResult,
     ScreeningHit,
     Transaction,
 )
@@ -85,6 +87,8 @@ class Assembly:
         evaluated_at: _dt.datetime,
         hits: Sequence[ScreeningHit],
         engine: Mapping[str, Any],
+        resolutions: Sequence[ResolutionResult] = (),
+        cleared: Sequence[AppliedClearance] = (),
     ) -> Decision:
         t = self.t
         lines = [
@@ -127,4 +131,6 @@ class Assembly:
             screening=sorted(hits, key=lambda h: (h.party, h.role, h.list, h.entry_id)),
             data=sorted(self.data.values(), key=lambda d: (d.regime, d.table)),
             engine=engine,
+            resolutions=resolutions,
+            cleared=cleared,
         )

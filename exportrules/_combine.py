@@ -12,11 +12,15 @@ import datetime as _dt
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from ._ir import TEMPLATE, Regime, Rule
-from ._model import Authorisation, Finding, Outcome, Transaction
-from ._pyback import Firing
+import attrs
 
-__all__ = ["Combiner", "render"]
+from ._balance import Balances
+from ._ir import TEMPLATE, Regime, Rule
+from ._model import Authorisation, Finding, Outcome, Resolution, Transaction
+from ._pyback import Firing
+from ._resolve import Resolver
+
+__all__ = ["Combiner", "render", "resolved_finding"]
 
 _EFFECT_OUTCOME = {
     "prohibit": Outcome.PROHIBITED,
@@ -66,6 +70,29 @@ def render(template: str, frame: Mapping[str, Any]) -> str:
     )
 
 
+def resolved_finding(f: Finding, res: Resolution) -> Finding:
+    """A review finding a person resolved: it stays in the decision, holding nothing."""
+    return attrs.evolve(f, outcome=Outcome.NOT_APPLICABLE, resolved_by=res.by)
+
+
+def _party_name(parties: Sequence[Mapping[str, Any]], pj: int | None) -> str | None:
+    return None if pj is None else str(parties[pj]["party.name"])
+
+
+def _limit_note(rid: str, line_id: str, a: Authorisation, why: str, regime: Regime) -> Finding:
+    return Finding(
+        rule=f"{rid}.licence_limit",
+        regime=rid,
+        line=line_id,
+        party=None,
+        effect="note",
+        outcome=Outcome.NOT_APPLICABLE,
+        citation=regime.held_licence_citation,
+        message=f"Held {a.type} licence {a.id} does not cover line {line_id}: {why}.",
+        authorisation=a.id,
+    )
+
+
 def _hashable(v: Any) -> Any:
     """A fact value usable in a cache key (list-typed table columns are lists)."""
     return tuple(v) if type(v) is list else v
@@ -110,6 +137,8 @@ class Combiner:
         auth_uses: dict[tuple[str, str], dict[str, Any]],
         used_tables: set[str],
         strict_data: bool = False,
+        resolver: Resolver | None = None,
+        balances: Balances | None = None,
     ) -> Outcome:
         """The outcome of one line under this regime; its findings go into ``findings``, the
         authorisations used into ``auth_uses``.
@@ -121,6 +150,9 @@ class Combiner:
             used_tables: the tables the line's result rests on.
             strict_data: a result below ``review`` resting on a table not generated from the
                 official text becomes ``review``.
+            resolver: the transaction's resolutions of review findings.
+            balances: what limited licences have left (a licence that would be overdrawn
+                covers nothing on the line).
         """
         regime = self.regime
         rid = regime.id
@@ -159,16 +191,28 @@ class Combiner:
                     cov = reasons & set(a.reasons)
                 else:
                     cov = reasons - named_only
-                if cov:
-                    discharged |= cov
-                    used_auth.append((None, a, cov))
+                if not cov:
+                    continue
+                short = balances.draw(a, frame) if balances is not None else None
+                if short is not None:
+                    findings.append(_limit_note(rid, line_id, a, short, regime))
+                    continue
+                discharged |= cov
+                used_auth.append((None, a, cov))
 
+        # review findings a person has resolved no longer hold the line
+        resolved: dict[tuple[int, int | None], Resolution] = {}
+        if resolver:
+            for r, pj in by_kind.get("review", ()):
+                res = resolver.resolve(r.id, line_id, _party_name(parties, pj))
+                if res is not None:
+                    resolved[(r.index, pj)] = res
         pending = reasons - discharged
         if by_kind.get("prohibit"):
             outcome = Outcome.PROHIBITED
         elif pending:
             outcome = Outcome.LICENSE_REQUIRED
-        elif by_kind.get("review"):
+        elif len(by_kind.get("review", ())) > len(resolved):
             outcome = Outcome.REVIEW
         elif requires:
             outcome = Outcome.AUTHORISED
@@ -181,23 +225,21 @@ class Combiner:
             and any(not regime.tables[n].verified for n in used_tables)
         ):
             curated = sorted(n for n in used_tables if not regime.tables[n].verified)
-            findings.append(
-                Finding(
-                    rule=f"{rid}.unverified_data",
-                    regime=rid,
-                    line=line_id,
-                    party=None,
-                    effect="review",
-                    outcome=Outcome.REVIEW,
-                    citation="exportrules, strict_data option (docs/api.md)",
-                    message="strict_data: this result rests on curated tables not generated from "
-                    f"the official text ({', '.join(curated)}); hold for review.",
-                )
+            f = Finding(
+                rule=f"{rid}.unverified_data",
+                regime=rid,
+                line=line_id,
+                party=None,
+                effect="review",
+                outcome=Outcome.REVIEW,
+                citation="exportrules, strict_data option (docs/api.md)",
+                message="strict_data: this result rests on curated tables not generated from "
+                f"the official text ({', '.join(curated)}); hold for review.",
             )
-            outcome = Outcome.REVIEW
-
-        def party_name(pj: int | None) -> str | None:
-            return None if pj is None else str(parties[pj]["party.name"])
+            res = resolver.resolve(f.rule, line_id, None) if resolver else None
+            if res is None:
+                outcome = Outcome.REVIEW
+            findings.append(f if res is None else resolved_finding(f, res))
 
         def frame_for(pj: int | None) -> Mapping[str, Any]:
             if pj is None:
@@ -225,7 +267,7 @@ class Combiner:
                 else:  # deny_authorisation: it shapes the line's outcome, so it carries it
                     fo = outcome
                 fr = frame_for(pj)
-                pname = party_name(pj)
+                pname = _party_name(parties, pj)
                 # Findings are immutable and depend only on the rule, the line, the party, the
                 # outcome and the facts their texts read: reuse them across evaluations.
                 key = (
@@ -242,6 +284,13 @@ class Combiner:
                     if len(self.findings) > 50_000:
                         self.findings.clear()
                     self.findings[key] = finding
+                if resolver:
+                    if kind == "review":
+                        res = resolved.get((r.index, pj))
+                        if res is not None:
+                            finding = resolved_finding(finding, res)
+                    elif kind in ("prohibit", "require"):
+                        resolver.saw(r.id, line_id, pname, kind)
                 findings.append(finding)
         for r_or_none, a, cov in used_auth:
             if r_or_none is not None:

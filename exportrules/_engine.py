@@ -20,7 +20,8 @@ from importlib import metadata
 from typing import Any, Literal
 
 from ._assemble import Assembly, data_refs
-from ._combine import Combiner
+from ._balance import Balances, LedgerLike
+from ._combine import Combiner, resolved_finding
 from ._errors import EvaluationError, InvalidTransaction, Problem, RuleSetError
 from ._facts import RegimeFacts, TxFacts
 from ._ir import Regime, TableView
@@ -29,6 +30,10 @@ from ._match import Firing, make_backend
 from ._model import Decision, Finding, Outcome, Transaction
 from ._plugins import ENTRY_POINT_GROUP, discover, discover_entry_points
 from ._screen import FixedScreener, ScreenerLike, ScreeningStage
+from ._plugins import ENTRY_POINT_GROUP, discover_entry_points
+from ._resolve import Resolver
+from ._screen import FixedScreener, ScreenerLike, ScreeningPolicy, ScreeningStage
+from ._screening import ClearedMatch
 from ._validate import check_against_regimes, loads_strict, parse_transaction
 
 __all__ = [
@@ -77,6 +82,12 @@ class Engine:
             generated from the official text (``verified = false``) becomes ``review``.
         strict_plugins: if true, a stand-in for a plug-in regime that failed to load (see
             ``Engine.default``) raises ``RuleSetError`` instead of answering ``review``.
+        screening_policy: what a match does beyond the rules of the regimes implementing its
+            list (default ``ScreeningPolicy()``: a confirmed match on a list of a jurisdiction
+            whose regime does not apply holds the order for review).
+        cleared: screening matches cleared as false positives (``ClearedMatch``).
+        ledger: a ledger (``exportrules.Ledger``) whose records of earlier shipments limited
+            licences draw on; without one only the transaction's own lines count.
 
     Raises:
         RuleSetError: a regime fails to load, or two regimes share an id.
@@ -91,6 +102,9 @@ class Engine:
         screening: Literal["default"] | ScreenerLike | bool | None = None,
         strict_data: bool = False,
         strict_plugins: bool = False,
+        screening_policy: ScreeningPolicy | None = None,
+        cleared: Iterable[ClearedMatch] = (),
+        ledger: LedgerLike | None = None,
     ) -> None:
         loaded: list[Regime] = []
         for r in regimes:
@@ -116,7 +130,9 @@ class Engine:
         self.strict_data = strict_data
         self.backend_name = backend
         self._backend = make_backend(backend)
-        self._screening = ScreeningStage(screening)
+        cleared = tuple(cleared)
+        self._screening = ScreeningStage(screening, cleared, screening_policy)
+        self.ledger = ledger
         # what a worker process needs to build the same engine (see _from_spec)
         self._spec: dict[str, Any] = {
             "paths": [str(r.folder) for r in self._regimes],
@@ -124,6 +140,9 @@ class Engine:
             "as_of": as_of.isoformat() if as_of else None,
             "strict_data": strict_data,
             "default": None,
+            "screening_policy": screening_policy,
+            "cleared": cleared,
+            "ledger": ledger,
         }
         # the installed plug-ins behind the regimes, shown in every decision's engine block
         self._plugins = [
@@ -145,6 +164,9 @@ class Engine:
         strict_data: bool = False,
         plugins: bool = True,
         strict_plugins: bool = False,
+        screening_policy: ScreeningPolicy | None = None,
+        cleared: Iterable[ClearedMatch] = (),
+        ledger: LedgerLike | None = None,
     ) -> Engine:
         """The bundled regimes plus the regimes of installed plug-ins (docs/plugins.md).
 
@@ -168,6 +190,9 @@ class Engine:
             screening=screening,
             strict_data=strict_data,
             strict_plugins=strict_plugins,
+            screening_policy=screening_policy,
+            cleared=cleared,
+            ledger=ledger,
         )
         engine._spec["default"] = {"plugins": plugins, "strict_plugins": strict_plugins}
         return engine
@@ -180,6 +205,9 @@ class Engine:
             "as_of": spec["as_of"],
             "screening": spec.get("screening"),
             "strict_data": spec["strict_data"],
+            "screening_policy": spec.get("screening_policy"),
+            "cleared": spec.get("cleared", ()),
+            "ledger": spec.get("ledger"),
         }
         if spec.get("default") is not None:
             return cls.default(**kw, **spec["default"])
@@ -194,6 +222,9 @@ class Engine:
         as_of: _dt.date | str | None = None,
         screening: Literal["default"] | ScreenerLike | bool | None = None,
         strict_data: bool = False,
+        screening_policy: ScreeningPolicy | None = None,
+        cleared: Iterable[ClearedMatch] = (),
+        ledger: LedgerLike | None = None,
     ) -> Engine:
         """An engine over regime folders on disk."""
         return cls(
@@ -202,6 +233,9 @@ class Engine:
             as_of=as_of,
             screening=screening,
             strict_data=strict_data,
+            screening_policy=screening_policy,
+            cleared=cleared,
+            ledger=ledger,
         )
 
     @property
@@ -212,7 +246,9 @@ class Engine:
         """The same regimes and backend with another screener (shares compiled rules)."""
         e = object.__new__(Engine)
         e.__dict__.update(self.__dict__)
-        e._screening = ScreeningStage(screener)
+        e._screening = ScreeningStage(
+            screener, self._screening.cleared, self._screening.policy
+        )
         return e
 
     def _known_regime_ids(self) -> frozenset[str]:
@@ -239,10 +275,13 @@ class Engine:
         t = parse_transaction(tx)
         check_against_regimes(t, self._by_id, self._tags, self._known_regime_ids)
         date = t.date or self.as_of or _dt.date.today()
-        hits, unscreenable = self._screening.screen(t, date)
-        facts = TxFacts(t, date, hits)
+        screened = self._screening.screen(t, date)
+        live = screened.live
+        facts = TxFacts(t, date, live)
         acc = Assembly(t)
-        acc.findings.extend(
+        resolver = Resolver(t.resolutions, date)
+        balances = Balances(self.ledger) if any(a.limits for a in t.authorisations) else None
+        review_findings = [
             Finding(
                 rule="screening.unscreenable",
                 regime="screening",
@@ -255,14 +294,16 @@ class Engine:
                 "compare after normalisation, so it could not be screened: no hit here does not "
                 "mean clear; hold for review.",
             )
-            for p in unscreenable
-        )
+            for p in screened.unscreenable
+        ]
+        acc.findings.extend(screened.notes)
         for st in self._stages:
             regime = st.regime
             try:
-                applies, outs = self._eval_regime(st, t, date, facts, acc)
+                applies, outs = self._eval_regime(st, t, date, facts, acc, resolver, balances)
             except Exception as e:
                 log.exception("fault while evaluating regime %s", regime.id)
+                resolver.saw(f"{regime.id}.engine_fault", None, None, "not evaluated")
                 applies = True
                 outs = [Outcome.REVIEW] * len(t.lines)
                 acc.findings.append(
@@ -279,22 +320,36 @@ class Engine:
                     )
                 )
             acc.regime_done(regime, applies, outs)
-        if hits:
+        applying = frozenset(rid for rid, rr in acc.regime_results.items() if rr.applies)
+        review_findings += self._screening.policy.findings(live, self._regimes, applying)
+        for f in review_findings:
+            res = resolver.resolve(f.rule, None, f.party) if f.effect == "review" else None
+            acc.findings.append(f if res is None else resolved_finding(f, res))
+        if screened.hits:
             acc.add_lists(self._screening.list_versions())
         return acc.decision(
             date=date,
             evaluated_at=evaluated_at,
-            hits=hits,
+            hits=screened.hits,
             engine={
                 "version": _version(),
                 "backend": self._backend.name,
                 "rulesets": {r.id: r.sha256 for r in self._regimes},
                 "plugins": self._plugins,
             },
+            resolutions=resolver.results(),
+            cleared=screened.cleared,
         )
 
     def _eval_regime(
-        self, st: _RegimeStages, t: Transaction, date: _dt.date, facts: TxFacts, acc: Assembly
+        self,
+        st: _RegimeStages,
+        t: Transaction,
+        date: _dt.date,
+        facts: TxFacts,
+        acc: Assembly,
+        resolver: Resolver,
+        balances: Balances | None,
     ) -> tuple[bool, list[Outcome]]:
         """One regime over every line: facts, match, combine. Returns whether it applies and
         each line's outcome under it."""
@@ -319,20 +374,20 @@ class Engine:
                 if not applicable[i]:
                     outs.append(Outcome.NOT_APPLICABLE)
                     continue
-                outs.append(Outcome.REVIEW)
-                acc.findings.append(
-                    Finding(
-                        rule=f"{rid}.not_in_force",
-                        regime=rid,
-                        line=ln.id,
-                        party=None,
-                        effect="review",
-                        outcome=Outcome.REVIEW,
-                        citation=regime.references[0] if regime.references else regime.name,
-                        message=f"{regime.name} is encoded for the law in force {span.strip()}; "
-                        f"{date} is outside it, so the engine cannot decide: hold for review.",
-                    )
+                f = Finding(
+                    rule=f"{rid}.not_in_force",
+                    regime=rid,
+                    line=ln.id,
+                    party=None,
+                    effect="review",
+                    outcome=Outcome.REVIEW,
+                    citation=regime.references[0] if regime.references else regime.name,
+                    message=f"{regime.name} is encoded for the law in force {span.strip()}; "
+                    f"{date} is outside it, so the engine cannot decide: hold for review.",
                 )
+                resolver.saw(f.rule, ln.id, None, "not evaluated")
+                outs.append(Outcome.REVIEW)
+                acc.findings.append(f)
             return True, outs
 
         live_frames = [f for i, f in enumerate(frames) if applicable[i]]
@@ -360,6 +415,8 @@ class Engine:
                     acc.auth_uses,
                     used_tables,
                     self.strict_data,
+                    resolver,
+                    balances,
                 )
             )
         for name in used_tables:

@@ -77,6 +77,7 @@ class TxFacts:
             base["screening.match_lists"] = uniq(h.list for h in hits if h.level == "match")
             base["screening.review_lists"] = uniq(h.list for h in hits if h.level != "match")
             base["screening.policies"] = _policies(hits)
+            base["screening.match_programs"] = _programs(hits)
         else:
             base.update(_NO_HITS)
         self.base = base
@@ -87,8 +88,9 @@ class TxFacts:
                 ml = uniq(h.list for h in ph if h.level == "match")
                 rl = uniq(h.list for h in ph if h.level != "match")
                 pol = _policies(ph)
+                prog = _programs(ph)
             else:
-                ml = rl = pol = ()
+                ml = rl = pol = prog = ()
             self.parties.append(
                 {
                     "party.role": p.role,
@@ -98,11 +100,17 @@ class TxFacts:
                     "party.match_lists": ml,
                     "party.review_lists": rl,
                     "party.policies": pol,
+                    "party.match_programs": prog,
                 }
             )
 
 
 UNKNOWN_POLICY = "unknown (the list data does not state the licence review policy)"
+
+
+def _programs(hits: Sequence[ScreeningHit]) -> tuple[str, ...]:
+    """Programmes of confirmed matches, qualified by list: ``un:DPRK``, ``us_sdn:SDGT``."""
+    return uniq(f"{h.list}:{p}" for h in hits if h.level == "match" for p in h.programs)
 
 
 def _policies(hits: Sequence[ScreeningHit]) -> tuple[str, ...]:
@@ -136,7 +144,13 @@ _NO_PARTIES: dict[str, tuple[()]] = dict.fromkeys(
     (),
 )
 _NO_HITS: dict[str, tuple[()]] = dict.fromkeys(
-    ("screening.match_lists", "screening.review_lists", "screening.policies"), ()
+    (
+        "screening.match_lists",
+        "screening.review_lists",
+        "screening.policies",
+        "screening.match_programs",
+    ),
+    (),
 )
 
 

@@ -327,6 +327,11 @@ class ScreeningHit:
     license_requirement: str | None = None
     license_policy: str | None = None
     citation: str | None = None
+    listed_on: str | None = None  # ISO date the entry was listed, when the list says
+    delisted_on: str | None = None  # ISO date it was removed, when known
+    # whether the listing is in force on the transaction date: a listing that starts after it
+    # (or ended before it) is shown but is not a hit for the decision
+    in_force: bool = True
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -345,6 +350,9 @@ class ScreeningHit:
             "license_requirement": self.license_requirement,
             "license_policy": self.license_policy,
             "citation": self.citation,
+            "listed_on": self.listed_on,
+            "delisted_on": self.delisted_on,
+            "in_force": self.in_force,
         }
 
     @classmethod

@@ -40,6 +40,7 @@ BASE_FACTS: dict[str, str] = {
     "screening.match_lists": "list",
     "screening.review_lists": "list",
     "screening.policies": "list",
+    "screening.match_programs": "list",
 }
 # Facts of one party, in rules with for_each = "party".
 PARTY_FACTS: dict[str, str] = {
@@ -50,6 +51,7 @@ PARTY_FACTS: dict[str, str] = {
     "party.match_lists": "list",
     "party.review_lists": "list",
     "party.policies": "list",
+    "party.match_programs": "list",
 }
 
 

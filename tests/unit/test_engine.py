@@ -299,7 +299,7 @@ def test_missing_licence_policy_is_labelled_unknown() -> None:
     assert t.date is not None
     from exportrules._facts import TxFacts
 
-    hits = e._screening.screen(t, t.date)[0]
+    hits = e._screening.screen(t, t.date).live
     assert TxFacts(t, t.date, hits).base["screening.policies"] == (
         "unknown (the list data does not state the licence review policy)",
     )
