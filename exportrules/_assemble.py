@@ -25,7 +25,26 @@ from ._model import (
     Transaction,
 )
 
-__all__ = ["Assembly", "data_refs"]
+__all__ = ["Assembly", "data_refs", "stale_warning"]
+
+
+def stale_warning(
+    what: str, as_of: str, stale_after: int | None, date: _dt.date
+) -> str | None:
+    """A warning when data dated ``as_of`` is more than ``stale_after`` days older than the
+    transaction date ``date`` (None when fresh, undated or without a limit)."""
+    if not stale_after or not as_of:
+        return None
+    try:
+        age = (date - _dt.date.fromisoformat(as_of[:10])).days
+    except ValueError:
+        return None
+    if age <= stale_after:
+        return None
+    return (
+        f"{what} is dated {as_of[:10]}, {age} days before this transaction's date {date} "
+        f"(refresh expected within {stale_after} days): the decision may miss later changes"
+    )
 
 
 def data_refs(regime: Regime) -> dict[str, DataRef]:
@@ -66,17 +85,23 @@ class Assembly:
             version=regime.version,
         )
 
-    def add_lists(self, versions: Sequence[Mapping[str, Any]]) -> None:
-        """Name the screening lists the decision rested on."""
+    def add_lists(self, versions: Sequence[Mapping[str, Any]], date: _dt.date) -> None:
+        """Name the screening lists the decision rested on, with a warning for a list older
+        than its ``stale_after`` on the transaction ``date``."""
         for v in versions:
+            lid, as_of = str(v.get("id")), str(v.get("as_of", ""))
+            sa = v.get("stale_after")
             self.data.setdefault(
-                ("screening", str(v.get("id"))),
+                ("screening", lid),
                 DataRef(
                     regime="screening",
-                    table=str(v.get("id")),
+                    table=lid,
                     source=str(v.get("source", "")),
-                    as_of=str(v.get("as_of", "")),
+                    as_of=as_of,
                     verified=bool(v.get("verified", False)),
+                    warning=stale_warning(
+                        f"list {lid}", as_of, sa if isinstance(sa, int) else None, date
+                    ),
                 ),
             )
 

@@ -19,7 +19,9 @@ from collections.abc import Iterable, Iterator, Mapping
 from importlib import metadata
 from typing import Any, Literal
 
-from ._assemble import Assembly, data_refs
+import attrs
+
+from ._assemble import Assembly, data_refs, stale_warning
 from ._balance import Balances, LedgerLike
 from ._combine import Combiner, resolved_finding
 from ._errors import EvaluationError, InvalidTransaction, Problem, RuleSetError
@@ -27,10 +29,8 @@ from ._facts import RegimeFacts, TxFacts
 from ._ir import Regime, TableView
 from ._loader import bundled_regimes, load_regime
 from ._match import Firing, make_backend
-from ._model import Decision, Finding, Outcome, Transaction
+from ._model import DataRef, Decision, Finding, Outcome, Transaction
 from ._plugins import ENTRY_POINT_GROUP, discover, discover_entry_points
-from ._screen import FixedScreener, ScreenerLike, ScreeningStage
-from ._plugins import ENTRY_POINT_GROUP, discover_entry_points
 from ._resolve import Resolver
 from ._screen import FixedScreener, ScreenerLike, ScreeningPolicy, ScreeningStage
 from ._screening import ClearedMatch
@@ -61,13 +61,30 @@ def _version() -> str:
 class _RegimeStages:
     """A regime and the per-regime state of each stage, built once per engine."""
 
-    __slots__ = ("combiner", "facts", "refs", "regime")
+    __slots__ = ("_dated_refs", "combiner", "facts", "refs", "regime")
 
     def __init__(self, regime: Regime) -> None:
         self.regime = regime
         self.facts = RegimeFacts(regime)
         self.combiner = Combiner(regime)
         self.refs = data_refs(regime)
+        self._dated_refs: dict[tuple[str, _dt.date], DataRef] = {}
+
+    def ref(self, table: str, date: _dt.date) -> DataRef:
+        """The table's provenance as a decision dated ``date`` cites it (with a warning when
+        the table is older than its ``stale_after`` then)."""
+        ref = self.refs[table]
+        t = self.regime.tables[table]
+        if not t.stale_after:
+            return ref
+        got = self._dated_refs.get((table, date))
+        if got is None:
+            w = stale_warning(f"table {self.regime.id}/{table}", t.as_of, t.stale_after, date)
+            got = ref if w is None else attrs.evolve(ref, warning=w)
+            if len(self._dated_refs) > 4096:
+                self._dated_refs.clear()
+            self._dated_refs[(table, date)] = got
+        return got
 
 
 class Engine:
@@ -326,7 +343,7 @@ class Engine:
             res = resolver.resolve(f.rule, None, f.party) if f.effect == "review" else None
             acc.findings.append(f if res is None else resolved_finding(f, res))
         if screened.hits:
-            acc.add_lists(self._screening.list_versions())
+            acc.add_lists(self._screening.list_versions(), date)
         return acc.decision(
             date=date,
             evaluated_at=evaluated_at,
@@ -420,7 +437,7 @@ class Engine:
                 )
             )
         for name in used_tables:
-            acc.data[(rid, name)] = st.refs[name]
+            acc.data[(rid, name)] = st.ref(name, date)
         return True, outs
 
     # ------------------------------------------------------------------ many transactions

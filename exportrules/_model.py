@@ -456,15 +456,20 @@ class DataRef:
     source: str
     as_of: str
     verified: bool
+    # set when the data is older than its stale_after allows on the transaction date
+    warning: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        d: dict[str, Any] = {
             "regime": self.regime,
             "table": self.table,
             "source": self.source,
             "as_of": self.as_of,
             "verified": self.verified,
         }
+        if self.warning is not None:
+            d["warning"] = self.warning
+        return d
 
     @classmethod
     def from_dict(cls, d: Mapping[str, Any]) -> DataRef:

@@ -277,3 +277,32 @@ def test_tl_fixture_still_loads_unchanged(tmp_path: Path) -> None:
     d = tmp_path / "tl"
     shutil.copytree(TL, d)
     assert load_regime(d).sha256 == load_regime(TL).sha256
+
+
+@pytest.mark.parametrize(("date", "warned"), [("2026-01-31", False), ("2026-02-01", True)])
+def test_data_older_than_stale_after_is_flagged_in_the_decision(
+    tmp_path: Path, date: str, warned: bool
+) -> None:
+    e = Engine.from_paths([_goods_regime(tmp_path)])
+    d = e.evaluate({**BASE, "date": date, "lines": [{"id": "1", "hs_code": "84713000"}]})
+    [ref] = [x for x in d.data if x.table == "goods"]
+    if warned:
+        assert ref.warning is not None and "31 days before" in ref.warning
+        assert d.to_dict()["data"][0]["warning"] == ref.warning
+    else:
+        assert ref.warning is None and "warning" not in d.to_dict()["data"][0]
+
+
+def test_stale_screening_list_is_flagged_in_the_decision() -> None:
+    class Screener:
+        def screen(self, name: str, country: str | None = None, *, as_of: Any = None) -> Any:
+            return [{"list": "xl", "entry_id": "1", "level": "review", "score": 0.8}]
+
+        def list_versions(self) -> Any:
+            return [{"id": "xl", "source": "x", "as_of": "2022-01-31", "verified": False,
+                     "stale_after": 30}]  # fmt: skip
+
+    e = Engine.from_paths([TL], screening=Screener())
+    d = e.evaluate({**BASE, "parties": [{"role": "end_user", "name": "Somebody"}]})
+    [ref] = [x for x in d.data if x.table == "xl"]
+    assert ref.warning is not None and ref.warning.startswith("list xl is dated 2022-01-31")

@@ -178,7 +178,7 @@ message = "{party.name} is designated ({party.match_programs})."
 def _clear(**kw: Any) -> ClearedMatch:
     base: dict[str, Any] = {"party_name": "ACME listed", "list_id": "un", "entry_id": "E-1",
                                 "cleared_by": "j.doe", "reason": "different company, DD-9",
-                                "expires": _dt.date(2027, 1, 1)}  # fmt: skip
+                                "expires": _dt.date(2027, 1, 1), "cleared_at": "2026-05-02T08:00:00Z"}  # fmt: skip
     return ClearedMatch(**{**base, **kw})
 
 
@@ -190,12 +190,13 @@ def test_engine_clearance_suppresses_the_hit_and_is_listed() -> None:
         "Acme Listed", "un", "E-1", "j.doe", "2027-01-01"
     )
     assert d.to_dict()["cleared"][0]["reason"] == "different company, DD-9"
+    assert c.cleared_at is not None and c.cleared_at.startswith("2026-05-02T08:00:00")
     assert d.outcome == Outcome.AUTHORISED
 
 
 @pytest.mark.parametrize(
     "kw",
-    [{"expires": _dt.date(2026, 6, 1)}, {"entry_id": "E-2"}, {"list_id": "us_dpl"},
+    [{"expires": _dt.date(2026, 6, 1), "cleared_at": "2026-05-02"}, {"entry_id": "E-2"}, {"list_id": "us_dpl"},
      {"party_name": "Other Co"}],
 )
 def test_clearance_applies_only_to_its_entry_name_and_dates(kw: dict[str, Any]) -> None:
