@@ -69,6 +69,10 @@ def test_hits_reach_the_decision_with_list_versions() -> None:
             "source": "unit test",
             "as_of": "2026-07-09",
             "verified": False,
+            # the list's stale_after (30 days) is long past on the transaction date
+            "warning": "list us_entity_list is dated 2026-07-09, 141 days before this "
+            "transaction's date 2026-11-27 (refresh expected within 30 days): the decision may "
+            "miss later changes",
         }
     ]
 
