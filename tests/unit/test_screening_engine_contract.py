@@ -46,6 +46,11 @@ class CountingScreener(Screener):
         CountingScreener.calls.append((name, country, as_of))
         return super().screen(name, country, lists=lists, as_of=as_of)
 
+    # the engine asks for the detailed result (hits and the clearances applied)
+    def screen_detailed(self, name, country=None, *, lists=None, as_of=None):  # type: ignore[no-untyped-def]
+        CountingScreener.calls.append((name, country, as_of))
+        return super().screen_detailed(name, country, lists=lists, as_of=as_of)
+
 
 def test_hits_reach_the_decision_with_list_versions() -> None:
     d = Engine.default(screening=Screener([LIST])).evaluate(TX)
