@@ -1,26 +1,30 @@
 """The ``exportrules`` command line.
 
 Exit codes: 0 decided (or success), 1 golden-case failures, 2 invalid transaction or usage,
-3 rule-set error, 4 engine fault.
+3 rule-set error, 4 engine fault, 130 interrupted (Ctrl-C).
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as _dt
 import json
+import logging
+import signal
 import sys
 import time
-from collections.abc import Iterator, Sequence
-from typing import Any, TextIO
+from collections.abc import Sequence
+from typing import IO, Any, TextIO
 
+from . import _batch
 from ._engine import Engine
 from ._errors import EvaluationError, InvalidTransaction, RuleSetError
 from ._model import Decision
-from ._validate import loads_strict
 from ._version import __version__
 
 EXIT_OK, EXIT_FAIL, EXIT_INVALID, EXIT_RULESET, EXIT_FAULT = 0, 1, 2, 3, 4
+EXIT_INTERRUPTED = 130  # 128 + SIGINT, as shells report it
 
 DISCLAIMER = "Decision support, not legal advice."
 
@@ -91,11 +95,16 @@ def _text(d: Decision) -> str:
     return "\n".join(rows)
 
 
-def _read_input(path: str) -> str:
+def _open_input(path: str) -> IO[bytes]:
+    """The input as bytes: decoding is part of each record's pipeline."""
     if path == "-":
-        return sys.stdin.read()
-    with open(path, encoding="utf-8") as fh:
-        return fh.read()
+        return sys.stdin.buffer
+    return open(path, "rb")  # closed by the caller
+
+
+def _write_bytes(data: bytes) -> None:
+    sys.stdout.flush()
+    sys.stdout.buffer.write(data)
 
 
 def cmd_evaluate(args: argparse.Namespace) -> int:
@@ -107,30 +116,31 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
         )
         return EXIT_INVALID
     if args.batch:
-        return _batch(args)
+        return _run_batch(args)
+    engine = _engine(args)
+    fh = _open_input(args.file)
     try:
-        engine = _engine(args)
-        tx = _with_date(loads_strict(_read_input(args.file)), args.as_of)
-        d = engine.evaluate(tx)
-    except InvalidTransaction as e:
-        _print_problems(e, sys.stderr)
-        return EXIT_INVALID
-    if args.format == "text":
-        print(_text(d))
-    else:
-        print(d.to_json(indent=2))
-    return EXIT_OK
-
-
-def _iter_jsonl(path: str) -> Iterator[tuple[int, Any]]:
-    fh = sys.stdin if path == "-" else open(path, encoding="utf-8")  # noqa: SIM115
-    try:
-        for n, line in enumerate(fh, start=1):
-            if line.strip():
-                yield n, line
+        raw = fh.read()
     finally:
-        if fh is not sys.stdin:
+        if fh is not sys.stdin.buffer:
             fh.close()
+    try:
+        d = _batch.decide(engine, raw, replace_date=args.as_of)
+        if args.format == "text":
+            out = (_text(d) + "\n").encode(
+                sys.stdout.encoding or "utf-8", errors="backslashreplace"
+            )
+        else:
+            out = _batch.encode_decision(d, indent=2) + b"\n"
+    except _batch.RecordError as e:
+        if e.code in _batch.INPUT_ERRORS:
+            for p in e.problems:
+                print(p, file=sys.stderr)
+            return EXIT_INVALID
+        print(f"engine fault: {'; '.join(str(p) for p in e.problems)}", file=sys.stderr)
+        return EXIT_FAULT
+    _write_bytes(out)
+    return EXIT_OK
 
 
 class _Progress:
@@ -162,38 +172,82 @@ class _Progress:
             self.out.write("\n")
 
 
-def _batch(args: argparse.Namespace) -> int:
-    """Stream a JSON-lines file: one decision (or error object) per record, in input order."""
-    from collections import deque
+class _StopOnInterrupt:
+    """While active, Ctrl-C asks the batch to stop after the record in hand (a second Ctrl-C
+    interrupts at once)."""
 
+    def __init__(self) -> None:
+        self.requested = False
+        self._old: Any = None
+
+    def _handler(self, signum: int, frame: Any) -> None:
+        if self.requested:
+            raise KeyboardInterrupt
+        self.requested = True
+
+    def __enter__(self) -> _StopOnInterrupt:
+        with contextlib.suppress(ValueError):  # not the main thread: Ctrl-C stays as it is
+            self._old = signal.signal(signal.SIGINT, self._handler)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._old is not None:
+            signal.signal(signal.SIGINT, self._old)
+
+
+def _run_batch(args: argparse.Namespace) -> int:
+    """Stream a JSON-lines file: exactly one decision or error record per record, in input
+    order; a bad record never stops the run (see ``_batch``)."""
     engine = _engine(args)
     total = None
     if args.file != "-":
-        with open(args.file, encoding="utf-8") as fh:
-            total = sum(1 for ln in fh if ln.strip())
+        with open(args.file, "rb") as counting:
+            total = sum(1 for ln in counting if ln.strip())
     enabled = args.progress if args.progress is not None else sys.stderr.isatty()
     prog = _Progress(sys.stderr, total, enabled)
-    numbers: deque[int] = deque()
-
-    def records() -> Iterator[str]:
-        for n, line in _iter_jsonl(args.file):
-            numbers.append(n)  # read ahead by the workers' window; popped in order below
-            yield line
-
-    invalid = 0
-    out = sys.stdout
-    results = engine._evaluate_results(records(), workers=args.workers, replace_date=args.as_of)
-    for res in results:
-        n = numbers.popleft()
-        if isinstance(res, InvalidTransaction):
-            invalid += 1
-            _print_problems(res, sys.stderr, prefix=f"{args.file}:{n}: ")
-            out.write(json.dumps({"record": n, **res.to_dict()}) + "\n")
-        else:
-            out.write(res.to_json() + "\n")
-        prog.step()
+    bad_input = faults = written = 0
+    last = 0
+    sys.stdout.flush()
+    out = sys.stdout.buffer
+    fh = _open_input(args.file)
+    try:
+        with _StopOnInterrupt() as stop:
+            results = _batch.evaluate_records(
+                engine, _batch.read_records(fh), workers=args.workers, replace_date=args.as_of
+            )
+            try:
+                for res in results:
+                    if res.error is not None:
+                        if res.error in _batch.INPUT_ERRORS:
+                            bad_input += 1
+                        else:
+                            faults += 1
+                        for p in res.problems:
+                            sys.stderr.write(f"{args.file}:{res.number}: {p}\n")
+                    out.write(res.data + b"\n")
+                    written += 1
+                    last = res.number
+                    prog.step()
+                    if stop.requested:
+                        break
+            finally:
+                results.close()  # stops the workers
+                out.flush()
+    finally:
+        if fh is not sys.stdin.buffer:
+            fh.close()
+    if stop.requested:
+        if enabled:
+            sys.stderr.write("\n")
+        where = f" (input up to line {last})" if written else ""
+        sys.stderr.write(
+            f"exportrules: interrupted; {written} complete records written{where}\n"
+        )
+        return EXIT_INTERRUPTED
     prog.done()
-    return EXIT_INVALID if invalid else EXIT_OK
+    if faults:
+        return EXIT_FAULT
+    return EXIT_INVALID if bad_input else EXIT_OK
 
 
 def cmd_regimes_list(args: argparse.Namespace) -> int:
@@ -576,7 +630,30 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
+class _OneLine(logging.Formatter):
+    """Log records as one line each: the command line shows no tracebacks."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        return f"exportrules: {record.levelname.lower()}: {record.getMessage()}"
+
+
+def _setup_logging() -> None:
+    log = logging.getLogger("exportrules")
+    if not log.handlers and not logging.getLogger().handlers:  # the host configured none
+        h = logging.StreamHandler(sys.stderr)
+        h.setFormatter(_OneLine())
+        log.addHandler(h)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    try:
+        return _main(argv)
+    except KeyboardInterrupt:
+        sys.stderr.write("\nexportrules: interrupted\n")
+        return EXIT_INTERRUPTED
+
+
+def _main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     if argv[:1] == ["import-ecfr"]:  # the importer owns its own options (and --help)
         from ._importers.ecfr import main as ecfr_main
@@ -584,6 +661,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return ecfr_main(argv[1:])
     parser = build_parser()
     args = parser.parse_args(argv)
+    _setup_logging()
     try:
         return int(args.func(args))
     except InvalidTransaction as e:

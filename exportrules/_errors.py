@@ -4,7 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-__all__ = ["EvaluationError", "ExportRulesError", "InvalidTransaction", "Problem", "RuleSetError"]
+__all__ = [
+    "EvaluationError",
+    "ExportRulesError",
+    "InvalidJSON",
+    "InvalidTransaction",
+    "Problem",
+    "RuleSetError",
+]
 
 
 class ExportRulesError(Exception):
@@ -27,6 +34,9 @@ class Problem(tuple[str, str]):
     def message(self) -> str:
         return self[1]
 
+    def __getnewargs__(self) -> tuple[str, str]:
+        return (self[0], self[1])  # pickles (worker processes, Dask) as Problem(path, message)
+
     def __str__(self) -> str:
         return f"{self[0]}: {self[1]}" if self[0] else self[1]
 
@@ -40,11 +50,21 @@ class InvalidTransaction(ExportRulesError, ValueError):
         head = f"invalid transaction: {n} problem{'s' if n != 1 else ''}"
         super().__init__(head + "\n" + "\n".join(f"  {p}" for p in self.problems))
 
+    def __reduce__(self) -> tuple[type[InvalidTransaction], tuple[tuple[Problem, ...]]]:
+        return (type(self), (self.problems,))
+
     def to_dict(self) -> dict[str, object]:
         return {
             "error": "invalid_transaction",
             "problems": [{"path": p.path, "message": p.message} for p in self.problems],
         }
+
+
+class InvalidJSON(InvalidTransaction):
+    """The input is not JSON text at all (a kind of ``InvalidTransaction``)."""
+
+    def to_dict(self) -> dict[str, object]:
+        return {**super().to_dict(), "error": "invalid_json"}
 
 
 class RuleSetError(ExportRulesError):
@@ -55,6 +75,9 @@ class RuleSetError(ExportRulesError):
             (problems,) if isinstance(problems, str) else tuple(problems)
         )
         super().__init__("\n".join(self.problems))
+
+    def __reduce__(self) -> tuple[type[RuleSetError], tuple[tuple[str, ...]]]:
+        return (type(self), (self.problems,))
 
 
 class EvaluationError(ExportRulesError):

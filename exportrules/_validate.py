@@ -18,7 +18,7 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
-from ._errors import InvalidTransaction, Problem
+from ._errors import InvalidJSON, InvalidTransaction, Problem
 from ._ir import Regime
 from ._model import Authorisation, Limits, Line, Party, Resolution, Transaction
 
@@ -26,6 +26,8 @@ __all__ = [
     "ACTIVITIES",
     "END_USES",
     "KNOWLEDGE",
+    "MAX_DEPTH",
+    "MAX_NUMBER",
     "PARTY_ROLES",
     "PARTY_TYPES",
     "RED_FLAGS",
@@ -40,6 +42,11 @@ MAX_LINES = 10_000
 MAX_PARTIES = 1_000
 MAX_LIST = 1_000
 MAX_TEXT = 10_000
+#: JSON text may nest arrays and objects at most this deep (a transaction needs 4 levels).
+MAX_DEPTH = 64
+#: Numbers (quantities, values) may be at most this large. Every integer and float up to it
+#: is compared exactly by both backends (beyond 2**53 a double no longer holds every integer).
+MAX_NUMBER = 1e15
 
 ACTIVITIES = frozenset(
     {"export", "reexport", "transfer", "brokering", "technical_assistance", "transit"}
@@ -118,10 +125,13 @@ RED_FLAGS = frozenset(
     }
 )
 
-_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:/#-]{0,127}$")
-_REGIME_ID = re.compile(r"^[a-z][a-z0-9_]{0,31}$")
-_REGION = re.compile(r"^([A-Z]{2})-[A-Z0-9]{1,3}$")
-_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+# Always used with fullmatch: "$" would also match before a trailing newline.
+_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:/#-]{0,127}")
+_REGIME_ID = re.compile(r"[a-z][a-z0-9_]{0,31}")
+_REGION = re.compile(r"([A-Z]{2})-[A-Z0-9]{1,3}")
+_DATE = re.compile(r"\d{4}-\d{2}-\d{2}", re.ASCII)
+# A lone surrogate is not Unicode text: it cannot be written as UTF-8.
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 _TX_KEYS = frozenset(
     {
@@ -176,7 +186,7 @@ _DATETIME = re.compile(
     r"[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt ][0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]{1,9})?"
     r"([Zz]|[+-][0-9]{2}:[0-9]{2})"
 )
-_TAG = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
+_TAG = re.compile(r"[a-z][a-z0-9_]{0,63}")
 # a customs tariff code: HS (6 digits), EU CN (8), TARIC / US HTS (10)
 _HS_CODE = re.compile(r"[0-9]{6,10}")
 
@@ -212,23 +222,120 @@ def _reject_constant(name: str) -> Any:
     raise ValueError(f"{name} is not a number JSON allows")
 
 
+class _DupKeys(dict[str, Any]):
+    """A parsed JSON object that repeated some of its keys (``dups``)."""
+
+    __slots__ = ("dups",)
+    dups: list[str]
+
+
+def _deeper_than(v: Any, room: int) -> bool:
+    """Whether the parsed JSON value ``v`` nests more than ``room`` levels of arrays and
+    objects (recursion is bounded by ``room``)."""
+    if room == 0:
+        return True
+    for x in v.values() if type(v) is dict else v:
+        if (type(x) is dict or type(x) is list) and _deeper_than(x, room - 1):
+            return True
+    return False
+
+
+_TOO_DEEP = f"JSON nested deeper than {MAX_DEPTH} levels (the limit)"
+
+
 def loads_strict(text: str | bytes) -> Any:
-    """Parse JSON, refusing NaN/Infinity and duplicate keys."""
+    """Parse JSON, refusing NaN/Infinity, duplicate keys and nesting deeper than MAX_DEPTH.
+
+    Raises:
+        InvalidJSON: the text is not JSON (an ``InvalidTransaction``).
+        InvalidTransaction: duplicate keys (at their paths), or nesting too deep.
+    """
+    if isinstance(text, bytes | bytearray):
+        try:
+            text = bytes(text).decode(json.detect_encoding(text))
+        except UnicodeDecodeError as e:
+            raise InvalidJSON([Problem("", f"not valid JSON text: {_decode_error(e)}")]) from None
+    dups = False
 
     def pairs(items: list[tuple[str, Any]]) -> dict[str, Any]:
-        d: dict[str, Any] = {}
-        for k, v in items:
-            if k in d:
-                raise InvalidTransaction([Problem("", f"duplicate key {k!r} in JSON object")])
-            d[k] = v
-        return d
+        d = dict(items)
+        if len(d) == len(items):
+            return d
+        nonlocal dups
+        dups = True
+        out = _DupKeys(items)
+        seen: set[str] = set()
+        out.dups = []
+        for k, _ in items:
+            if k in seen and k not in out.dups:
+                out.dups.append(k)
+            seen.add(k)
+        return out
 
     try:
-        return json.loads(text, parse_constant=_reject_constant, object_pairs_hook=pairs)
-    except InvalidTransaction:
-        raise
-    except (ValueError, UnicodeDecodeError) as e:
-        raise InvalidTransaction([Problem("", f"not valid JSON: {e}")]) from None
+        data = json.loads(text, parse_constant=_reject_constant, object_pairs_hook=pairs)
+    except RecursionError:  # the parser's own guard, far beyond MAX_DEPTH
+        raise InvalidTransaction([Problem("", _TOO_DEEP)]) from None
+    except ValueError as e:
+        msg = str(e)
+        if "integer string conversion" in msg:
+            msg = "a number has too many digits"
+        raise InvalidJSON([Problem("", f"not valid JSON: {msg}")]) from None
+    # nesting is checked on the parsed value (the parser itself stops at the interpreter's
+    # recursion limit, above); it cannot be deeper than the text has brackets
+    if (
+        text.count("[") + text.count("{") > MAX_DEPTH
+        and isinstance(data, dict | list)
+        and _deeper_than(data, MAX_DEPTH)
+    ):
+        raise InvalidTransaction([Problem("", _TOO_DEEP)])
+    if dups:
+        raise InvalidTransaction(_duplicate_keys(data))
+    return data
+
+
+def _duplicate_keys(data: Any) -> list[Problem]:
+    """Every repeated key in parsed JSON, at its path (depth is bounded by MAX_DEPTH)."""
+    out: list[Problem] = []
+    stack: list[tuple[Any, str]] = [(data, "")]
+    while stack:
+        v, path = stack.pop()
+        if isinstance(v, dict):
+            if isinstance(v, _DupKeys):
+                out.extend(
+                    Problem(_join(path, k), f"duplicate key {_show(k)} in JSON object")
+                    for k in v.dups
+                )
+            stack.extend((x, _join(path, k)) for k, x in reversed(v.items()))
+        elif isinstance(v, list):
+            stack.extend((x, _join(path, i)) for i, x in reversed(list(enumerate(v))))
+    return out
+
+
+def _decode_error(e: UnicodeDecodeError) -> str:
+    bad = e.object[e.start : e.start + 1]
+    return f"byte 0x{bad.hex()} at offset {e.start} is not valid {e.encoding.upper()} ({e.reason})"
+
+
+def _show(v: Any, limit: int = 60) -> str:
+    """A value for a message: short, printable, and never an expensive conversion."""
+    if isinstance(v, str):
+        if len(v) > limit:
+            return repr(v[:limit]) + f"... ({len(v)} characters)"
+        return repr(v)  # escapes control characters and lone surrogates
+    if v is None or isinstance(v, bool | float):
+        return repr(v)
+    if isinstance(v, int):
+        return repr(v) if -(10**18) < v < 10**18 else "a very large number"
+    return _tname(v)
+
+
+def _surrogate(s: str) -> str | None:
+    """The first lone surrogate in ``s``, as U+XXXX, or None."""
+    if s.isascii():
+        return None
+    m = _SURROGATE.search(s)
+    return f"U+{ord(m.group()):04X}" if m else None
 
 
 class _Checker:
@@ -261,6 +368,10 @@ class _Checker:
         if len(v) > MAX_TEXT:
             self.add(path, f"is {len(v)} characters long; at most {MAX_TEXT} are allowed")
             return None
+        bad = _surrogate(v)
+        if bad is not None:
+            self.add(path, f"contains a lone surrogate ({bad}), which is not Unicode text")
+            return None
         if required and not v.strip():
             self.add(path, "must not be empty")
             return None
@@ -268,10 +379,10 @@ class _Checker:
 
     def ident(self, v: Any, path: str) -> str | None:
         s = self.text(v, path)
-        if s is not None and not _ID.match(s):
+        if s is not None and not _ID.fullmatch(s):
             self.add(
                 path,
-                f"{s!r} is not a valid id (letters, digits and . _ : / # -, at most 128)",
+                f"{_show(s)} is not a valid id (letters, digits and . _ : / # -, at most 128)",
             )
             return None
         return s
@@ -284,14 +395,16 @@ class _Checker:
             if s.upper() in self._countries:
                 self.add(path, f"{s!r} must be upper case ({s.upper()!r})")
             else:
-                self.add(path, f"{s!r} is not an ISO 3166-1 alpha-2 country code")
+                self.add(path, f"{_show(s)} is not an ISO 3166-1 alpha-2 country code")
             return None
         return s
 
     def vocab(self, v: Any, path: str, allowed: frozenset[str], what: str) -> str | None:
         s = self.text(v, path)
         if s is not None and s not in allowed:
-            self.add(path, f"{s!r} is not a known {what} (one of: {', '.join(sorted(allowed))})")
+            self.add(
+                path, f"{_show(s)} is not a known {what} (one of: {', '.join(sorted(allowed))})"
+            )
             return None
         return s
 
@@ -307,7 +420,7 @@ class _Checker:
         return list(v)
 
     def number(
-        self, v: Any, path: str, *, lo: float = 0.0, hi: float | None = None
+        self, v: Any, path: str, *, lo: float = 0.0, hi: float = MAX_NUMBER
     ) -> int | float | None:
         if v is None:
             return None
@@ -320,16 +433,24 @@ class _Checker:
         if v < lo:
             self.add(path, f"must be >= {lo:g}")
             return None
-        if hi is not None and v > hi:
-            self.add(path, f"must be <= {hi:g}")
+        if v > hi:
+            if hi == MAX_NUMBER:
+                self.add(path, f"is too large: numbers may be at most {MAX_NUMBER:,.0f} (10^15)")
+            else:
+                self.add(path, f"must be <= {hi:g}")
             return None
         return v
 
     def date(self, v: Any, path: str) -> _dt.date | None:
         if v is None:
             return None
-        if not isinstance(v, str) or not _DATE.match(v):
-            self.add(path, f"must be a date in the form YYYY-MM-DD, not {v!r}")
+        if not isinstance(v, str) or not _DATE.fullmatch(v):
+            hint = (
+                " (remove the surrounding white space)"
+                if isinstance(v, str) and v.strip() != v and _DATE.fullmatch(v.strip())
+                else ""
+            )
+            self.add(path, f"must be a date in the form YYYY-MM-DD, not {_show(v)}{hint}")
             return None
         try:
             return _dt.date.fromisoformat(v)
@@ -351,9 +472,12 @@ def _tname(v: Any) -> str:
     }.get(type(v), type(v).__name__)
 
 
-def _join(path: str, key: str | int) -> str:
+def _join(path: str, key: Any) -> str:
     if isinstance(key, int):
         return f"{path}[{key}]"
+    if not (isinstance(key, str) and key.isidentifier() and key.isascii()):
+        # a key that is not a plain name: quoted, with anything unprintable escaped
+        return f"{path}[{json.dumps(str(key))}]"
     return f"{path}.{key}" if path else key
 
 
@@ -378,9 +502,11 @@ def parse_transaction(data: Any) -> Transaction:
     if d.get("destination_region") is not None:
         region = c.text(d["destination_region"], "destination_region")
         if region is not None:
-            m = _REGION.match(region)
+            m = _REGION.fullmatch(region)
             if not m:
-                c.add("destination_region", f"{region!r} is not an ISO 3166-2 code like 'UA-43'")
+                c.add(
+                    "destination_region", f"{_show(region)} is not an ISO 3166-2 code like 'UA-43'"
+                )
                 region = None
             elif destination is not None and m.group(1) != destination:
                 c.add(
@@ -431,12 +557,12 @@ def parse_transaction(data: Any) -> Transaction:
             continue
         if s.startswith("red_flag:"):
             if s[len("red_flag:") :] not in RED_FLAGS:
-                c.add(path, f"{s!r} is not a documented red flag (see docs/index.md)")
+                c.add(path, f"{_show(s)} is not a documented red flag (see docs/index.md)")
                 continue
         elif s not in KNOWLEDGE:
             c.add(
                 path,
-                f"{s!r} is not a known knowledge flag (one of: {', '.join(sorted(KNOWLEDGE))},"
+                f"{_show(s)} is not a known knowledge flag (one of: {', '.join(sorted(KNOWLEDGE))},"
                 " or red_flag:<code>)",
             )
             continue
@@ -457,7 +583,7 @@ def parse_transaction(data: Any) -> Transaction:
                 if raw_id in seen:
                     c.add(
                         _join(_join("lines", i), "id"),
-                        f"duplicate line id {raw_id!r} (also lines[{seen[raw_id]}])",
+                        f"duplicate line id {_show(raw_id)} (also lines[{seen[raw_id]}])",
                     )
                     continue
                 seen[raw_id] = i
@@ -472,8 +598,8 @@ def parse_transaction(data: Any) -> Transaction:
         if ad is None:
             continue
         regime = c.text(ad.get("regime"), _join(ap, "regime"))
-        if regime is not None and not _REGIME_ID.match(regime):
-            c.add(_join(ap, "regime"), f"{regime!r} is not a regime id")
+        if regime is not None and not _REGIME_ID.fullmatch(regime):
+            c.add(_join(ap, "regime"), f"{_show(regime)} is not a regime id")
             regime = None
         aid = c.text(ad.get("id"), _join(ap, "id"))
         atype = "individual"
@@ -494,8 +620,8 @@ def parse_transaction(data: Any) -> Transaction:
         for j, x in enumerate(c.array(ad.get("reasons"), _join(ap, "reasons"))):
             rp = _join(_join(ap, "reasons"), j)
             rs = c.text(x, rp)
-            if rs is not None and not _TAG.match(rs):
-                c.add(rp, f"{rs!r} is not a reason code (lower-case letters, digits and _)")
+            if rs is not None and not _TAG.fullmatch(rs):
+                c.add(rp, f"{_show(rs)} is not a reason code (lower-case letters, digits and _)")
             elif rs is not None:
                 areasons.append(rs)
         vf = c.date(ad.get("valid_from"), _join(ap, "valid_from"))
@@ -558,7 +684,7 @@ def _parse_limits(c: _Checker, v: Any, path: str) -> Limits | None:
     if ld.get("currency") is not None:
         currency = c.text(ld["currency"], _join(path, "currency"))
         if currency is not None and currency not in currencies():
-            c.add(_join(path, "currency"), f"{currency!r} is not an ISO 4217 currency code")
+            c.add(_join(path, "currency"), f"{_show(currency)} is not an ISO 4217 currency code")
     if ld.get("value") is not None and ld.get("currency") is None:
         c.add(_join(path, "currency"), "is required when value is given")
     if ld.get("currency") is not None and ld.get("value") is None:
@@ -577,7 +703,7 @@ def _parse_resolution(c: _Checker, v: Any, path: str) -> Resolution | None:
     n0 = len(c.problems)
     rule = c.text(rd.get("rule"), _join(path, "rule"))
     if rule is not None and not _RULE_ID.fullmatch(rule):
-        c.add(_join(path, "rule"), f"{rule!r} is not a rule id (like 'eu.hr.cyber_end_user')")
+        c.add(_join(path, "rule"), f"{_show(rule)} is not a rule id (like 'eu.hr.cyber_end_user')")
     line = c.ident(rd["line"], _join(path, "line")) if rd.get("line") is not None else None
     party = c.text(rd.get("party"), _join(path, "party"), required=False)
     by = c.text(rd.get("by"), _join(path, "by"))
@@ -590,13 +716,13 @@ def _parse_resolution(c: _Checker, v: Any, path: str) -> Resolution | None:
         c.add(
             _join(path, "at"),
             f"must be an RFC 3339 date-time with a time zone, like '2026-11-30T10:00:00Z', "
-            f"not {raw_at!r}",
+            f"not {_show(raw_at)}",
         )
     else:
         try:
             at = _dt.datetime.fromisoformat(raw_at.upper().replace("Z", "+00:00"))
         except ValueError:
-            c.add(_join(path, "at"), f"{raw_at!r} is not a calendar date-time")
+            c.add(_join(path, "at"), f"{_show(raw_at)} is not a calendar date-time")
     vu = c.date(rd.get("valid_until"), _join(path, "valid_until"))
     if len(c.problems) != n0 or rule is None or by is None or basis is None or at is None:
         return None
@@ -612,17 +738,20 @@ def _parse_resolution(c: _Checker, v: Any, path: str) -> Resolution | None:
 def _ok_text(v: Any, required: bool) -> bool:
     if v is None:
         return not required
-    return type(v) is str and len(v) <= MAX_TEXT and (not required or bool(v.strip()))
+    return (
+        type(v) is str
+        and len(v) <= MAX_TEXT
+        and (not required or bool(v.strip()))
+        and (v.isascii() or not _SURROGATE.search(v))
+    )
 
 
-def _ok_number(v: Any, hi: float | None = None) -> bool:
+def _ok_number(v: Any, hi: float = MAX_NUMBER) -> bool:
     if v is None:
         return True
     t = type(v)
-    if t is int:
-        return v >= 0 and (hi is None or v <= hi)
-    if t is float:
-        return math.isfinite(v) and v >= 0 and (hi is None or v <= hi)
+    if t is int or t is float:
+        return bool(0 <= v <= hi)  # NaN fails every comparison; infinity exceeds hi
     return False
 
 
@@ -650,7 +779,7 @@ def _fast_line(ln: Any, countries: frozenset[str]) -> Line | None:
     if type(ln) is not dict or not ln.keys() <= _LINE_KEYS:
         return None
     lid = ln.get("id")
-    if type(lid) is not str or not _ID.match(lid):
+    if type(lid) is not str or not _ID.fullmatch(lid):
         return None
     currency, origin, value = ln.get("currency"), ln.get("origin"), ln.get("value")
     if (
@@ -668,10 +797,14 @@ def _fast_line(ln: Any, countries: frozenset[str]) -> Line | None:
         if type(cl) is not dict:
             return None
         for k, v in cl.items():
-            if type(k) is not str or not _REGIME_ID.match(k):
+            if type(k) is not str or not _REGIME_ID.fullmatch(k):
                 return None
             if v is not None and (
-                type(v) is not str or not v or v != v.strip() or len(v) > MAX_TEXT
+                type(v) is not str
+                or not v
+                or v != v.strip()
+                or len(v) > MAX_TEXT
+                or not (v.isascii() or not _SURROGATE.search(v))
             ):
                 return None
     tags = ln.get("tags")
@@ -679,7 +812,7 @@ def _fast_line(ln: Any, countries: frozenset[str]) -> Line | None:
         if type(tags) is not list or len(tags) > MAX_LIST:
             return None
         for t in tags:
-            if type(t) is not str or not _TAG.match(t):
+            if type(t) is not str or not _TAG.fullmatch(t):
                 return None
     hs = ln.get("hs_code")
     if hs is not None and (type(hs) is not str or not _HS_CODE.fullmatch(hs)):
@@ -711,7 +844,7 @@ def _parse_line(c: _Checker, ln: Any, lp: str) -> Line | None:
     if ld.get("currency") is not None:
         currency = c.text(ld["currency"], _join(lp, "currency"))
         if currency is not None and currency not in currencies():
-            c.add(_join(lp, "currency"), f"{currency!r} is not an ISO 4217 currency code")
+            c.add(_join(lp, "currency"), f"{_show(currency)} is not an ISO 4217 currency code")
     if value is not None and ld.get("currency") is None:
         c.add(_join(lp, "currency"), "is required when value is given")
     origin = c.country(ld.get("origin"), _join(lp, "origin"), required=False)
@@ -725,8 +858,8 @@ def _parse_line(c: _Checker, ln: Any, lp: str) -> Line | None:
         else:
             for k, v in cl.items():
                 kp = _join(cp, str(k))
-                if not isinstance(k, str) or not _REGIME_ID.match(k):
-                    c.add(kp, f"{k!r} is not a regime id")
+                if not isinstance(k, str) or not _REGIME_ID.fullmatch(k):
+                    c.add(kp, f"{_show(k)} is not a regime id")
                     continue
                 if v is None:
                     classification[k] = None
@@ -734,7 +867,7 @@ def _parse_line(c: _Checker, ln: Any, lp: str) -> Line | None:
                 s = c.text(v, kp)
                 if s is not None:
                     if s != s.strip() or not s:
-                        c.add(kp, f"{s!r} has surrounding white space")
+                        c.add(kp, f"{_show(s)} has surrounding white space")
                     else:
                         classification[k] = s
     tags = []
@@ -742,8 +875,8 @@ def _parse_line(c: _Checker, ln: Any, lp: str) -> Line | None:
         tp = _join(_join(lp, "tags"), j)
         s = c.text(t, tp)
         if s is not None:
-            if not _TAG.match(s):
-                c.add(tp, f"{s!r} is not a tag (lower-case letters, digits and _)")
+            if not _TAG.fullmatch(s):
+                c.add(tp, f"{_show(s)} is not a tag (lower-case letters, digits and _)")
             else:
                 tags.append(s)
     hs_code = None
@@ -753,7 +886,7 @@ def _parse_line(c: _Checker, ln: Any, lp: str) -> Line | None:
         if hs_code is not None and not _HS_CODE.fullmatch(hs_code):
             c.add(
                 hp,
-                f"{hs_code!r} is not a tariff code: write the HS / CN / HTS code as 6 to 10 "
+                f"{_show(hs_code)} is not a tariff code: write the HS / CN / HTS code as 6 to 10 "
                 "digits, without dots or spaces (e.g. '84713000')",
             )
             hs_code = None

@@ -232,7 +232,7 @@ def test_batch_streams_many_records_in_order_with_workers(
     assert code == 2 and len(got) == 700
     assert got[350] == {
         "record": 351,
-        "error": "invalid_transaction",
+        "error": "invalid_json",
         "problems": got[350]["problems"],
     }
     assert f"{p}:351: " in err and "not valid JSON" in err

@@ -146,7 +146,11 @@ from hypothesis import strategies as st  # noqa: E402
 from exportrules._validate import _Checker, _fast_line, _fast_party, _parse_line  # noqa: E402
 
 _odd = st.sampled_from(
-    [None, "", " ", "x" * 10_001, -1, 1.5, math.nan, math.inf, True, [], {}, "de"]
+    [
+        *[None, "", " ", "x" * 10_001, -1, 1.5, math.nan, math.inf, True, [], {}, "de"],
+        # limits: lone surrogates, trailing newlines, numbers beyond MAX_NUMBER
+        *["Ω\ud800", "\udfff", "1\n", "DE\n", 10**16, 2**53 + 1, 1e15 + 2, 10**400],
+    ]
 )
 _party = st.fixed_dictionaries(
     {
