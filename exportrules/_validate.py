@@ -970,7 +970,7 @@ def check_against_regimes(
                 problems.append(
                     Problem(
                         f"lines[{i}].classification.{rid}",
-                        f"{code!r} is not a well-formed {r.name} classification code"
+                        f"{_show(code)} is not a well-formed {r.name} classification code"
                         + _expected_form(r),
                     )
                 )
