@@ -227,13 +227,13 @@ def _engine_spec(engine: Engine, workers: int) -> dict[str, Any]:
     from ._errors import EvaluationError
 
     spec = dict(engine._spec)
-    spec["screening"] = engine._screening_arg  # a custom screener goes as it is: it must pickle
+    spec["screening"] = engine._screening.arg  # a custom screener goes as it is: it must pickle
     try:
         pickle.dumps(spec)
     except Exception as e:  # reported as what it is
         raise EvaluationError(
             f"evaluating with workers={workers} sends the engine's settings to worker "
-            f"processes, but the screener {engine._screening_arg!r} cannot be pickled ({e}); "
+            f"processes, but the screener {engine._screening.arg!r} cannot be pickled ({e}); "
             "use workers=0 or a picklable screener"
         ) from e
     return spec
