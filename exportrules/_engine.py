@@ -58,10 +58,26 @@ def _version() -> str:
         return v.__version__
 
 
+# A transaction dated more than this many days (three years) after the newest as-of date of a
+# regime's tables gets a note (review under strict_data): the data cannot know the law of that
+# date (docs/index.md, Fail closed).
+DATA_HORIZON_DAYS = 1095
+
+
+def _newest_as_of(regime: Regime) -> _dt.date | None:
+    days = []
+    for t in regime.tables.values():
+        try:
+            days.append(_dt.date.fromisoformat(t.as_of))
+        except ValueError:
+            continue
+    return max(days, default=None)
+
+
 class _RegimeStages:
     """A regime and the per-regime state of each stage, built once per engine."""
 
-    __slots__ = ("_dated_refs", "combiner", "facts", "refs", "regime")
+    __slots__ = ("_dated_refs", "combiner", "data_as_of", "facts", "refs", "regime")
 
     def __init__(self, regime: Regime) -> None:
         self.regime = regime
@@ -69,6 +85,7 @@ class _RegimeStages:
         self.combiner = Combiner(regime)
         self.refs = data_refs(regime)
         self._dated_refs: dict[tuple[str, _dt.date], DataRef] = {}
+        self.data_as_of = _newest_as_of(regime)
 
     def ref(self, table: str, date: _dt.date) -> DataRef:
         """The table's provenance as a decision dated ``date`` cites it (with a warning when
@@ -336,6 +353,12 @@ class Engine:
                         f"({type(e).__name__}: {e}); hold for review.",
                     )
                 )
+            else:
+                # only a date the transaction (or the engine) states: an undated transaction is
+                # decided as of today, which data status watches instead
+                stated = t.date or self.as_of
+                if applies and stated is not None and st.data_as_of is not None:
+                    outs = self._data_horizon(st, stated, outs, acc)
             acc.regime_done(regime, applies, outs)
         applying = frozenset(rid for rid, rr in acc.regime_results.items() if rr.applies)
         review_findings += self._screening.policy.findings(live, self._regimes, applying)
@@ -357,6 +380,37 @@ class Engine:
             resolutions=resolver.results(),
             cleared=screened.cleared,
         )
+
+    def _data_horizon(
+        self, st: _RegimeStages, date: _dt.date, outs: list[Outcome], acc: Assembly
+    ) -> list[Outcome]:
+        """A note (review under strict_data) when ``date`` lies far beyond the regime's data."""
+        newest = st.data_as_of
+        assert newest is not None
+        days = (date - newest).days
+        if days <= DATA_HORIZON_DAYS:
+            return outs
+        regime = st.regime
+        strict = self.strict_data
+        acc.findings.append(
+            Finding(
+                rule=f"{regime.id}.data_horizon",
+                regime=regime.id,
+                line=None,
+                party=None,
+                effect="review" if strict else "note",
+                outcome=Outcome.REVIEW if strict else Outcome.NOT_APPLICABLE,
+                citation="exportrules, data horizon (docs/index.md, Fail closed)",
+                message=f"The transaction is dated {date}, {days} days after the newest data of "
+                f"this regime (as of {newest}; the margin is {DATA_HORIZON_DAYS} days): it was "
+                f"decided with that data, which cannot reflect changes in the law since; check "
+                f"the result against the law in force on {date}."
+                + (" strict_data: hold for review." if strict else ""),
+            )
+        )
+        if not strict:
+            return outs
+        return [o if o is Outcome.NOT_APPLICABLE else max(o, Outcome.REVIEW) for o in outs]
 
     def _eval_regime(
         self,

@@ -4,12 +4,13 @@ malformed codes explained."""
 from __future__ import annotations
 
 import argparse
+import datetime as _dt
 import json
 from pathlib import Path
 
 import pytest
 
-from exportrules import Engine, InvalidTransaction, __version__
+from exportrules import Engine, InvalidTransaction, __version__, load_regime
 from exportrules._cli import build_parser, main
 
 TX = {"date": "2026-01-05", "export_from": "DE", "destination": "CN"}
@@ -103,3 +104,45 @@ def test_every_subcommand_has_help() -> None:
                     yield from walk(sp)
 
     assert all(h for _, h in walk(build_parser())), list(walk(build_parser()))
+
+
+# --------------------------------------------------------------------------- data horizon
+
+BR = Path(__file__).resolve().parent.parent / "fixtures" / "broken_regimes" / "_valid"
+BR_TX = {"export_from": "TL", "destination": "CN", "lines": [{"id": "1"}]}
+
+
+def test_a_date_far_past_the_data_gets_a_note() -> None:
+    from exportrules._engine import DATA_HORIZON_DAYS
+
+    eng = Engine([load_regime(BR)], screening=None)  # its tables are as of 2025-01-01
+    d = eng.evaluate({**BR_TX, "date": "2100-01-01"})
+    (f,) = [f for f in d.findings if f.rule == "br.data_horizon"]
+    assert f.effect == "note" and f.outcome.value == "not_applicable" and f.line is None
+    assert "2100-01-01" in f.message and "as of 2025-01-01" in f.message
+    assert d.outcome.value == "no_license_required"  # a note changes no outcome
+    # within the margin: nothing
+    within = _dt.date(2025, 1, 1) + _dt.timedelta(days=DATA_HORIZON_DAYS)
+    d = eng.evaluate({**BR_TX, "date": within.isoformat()})
+    assert not [f for f in d.findings if f.rule == "br.data_horizon"]
+    d = eng.evaluate({**BR_TX, "date": (within + _dt.timedelta(days=1)).isoformat()})
+    assert [f for f in d.findings if f.rule == "br.data_horizon"]
+
+
+def test_under_strict_data_a_date_past_the_data_is_review() -> None:
+    eng = Engine([load_regime(BR)], screening=None, strict_data=True)
+    d = eng.evaluate({**BR_TX, "date": "2100-01-01"})
+    (f,) = [f for f in d.findings if f.rule == "br.data_horizon"]
+    assert f.outcome.value == "review"
+    assert d.outcome.value == "review" and d.regimes["br"].outcome.value == "review"
+    # a more severe result is never lowered
+    tx = {**BR_TX, "date": "2100-01-01", "lines": [{"id": "1", "classification": {"br": "T100"}}]}
+    assert eng.evaluate(tx).outcome.value == "license_required"
+
+
+def test_the_default_engine_notes_2100() -> None:
+    eng = Engine.default(screening=None, plugins=False)
+    d = eng.evaluate({**TX, "date": "2100-01-01", "lines": [{"id": "1"}]})
+    assert "eu.data_horizon" in {f.rule for f in d.findings}
+    d = eng.evaluate({**TX, "lines": [{"id": "1"}]})  # 2026-01-05: current data
+    assert "eu.data_horizon" not in {f.rule for f in d.findings}
