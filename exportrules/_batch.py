@@ -205,13 +205,9 @@ def _worker_init(spec: Mapping[str, Any]) -> None:
         signal.signal(signal.SIGINT, signal.SIG_IGN)
     from ._engine import Engine
 
-    _WORKER_ENGINE = Engine.from_paths(
-        spec["paths"],
-        backend=spec["backend"],
-        as_of=spec["as_of"],
-        screening=spec.get("screening"),
-        strict_data=spec["strict_data"],
-    )
+    # the same engine as the parent's: a default engine keeps its plug-ins (a broken one
+    # included), its screening policy, clearances and ledger
+    _WORKER_ENGINE = Engine._from_spec(spec)
 
 
 def _worker_chunk(

@@ -231,3 +231,22 @@ def test_a_broken_plugin_answers_review_on_rete(site: FakeSite) -> None:
     eng = Engine.default(screening=None, backend="rete")
     d = eng.evaluate({**TX, "export_from": "DE", "lines": [{"id": "1"}]})
     assert d.regimes["acme"].outcome.value == "review"
+
+
+def test_batch_workers_keep_the_plugins(
+    site: FakeSite, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import json
+
+    _good(site)
+    site.module("acme_broken6", "VALUE = 1 / 0\n")
+    site.install("acme-regime", "0.9", {"acme": "acme_broken6:regime"})
+    f = tmp_path / "txs.jsonl"
+    f.write_text("\n".join(json.dumps({**TX, "id": f"T-{i}"}) for i in range(3)) + "\n")
+    assert main(["evaluate", "--batch", str(f), "--workers", "1", "--no-screening"]) == 0
+    out = [json.loads(x) for x in capsys.readouterr().out.splitlines()]
+    assert [d["transaction"] for d in out] == ["T-0", "T-1", "T-2"]
+    for d in out:
+        assert d["regimes"]["br"]["outcome"] == "license_required"
+        assert d["regimes"]["acme"]["outcome"] == "review"
+        assert {p["name"] for p in d["engine"]["plugins"]} == {"acme", "br"}
