@@ -25,10 +25,8 @@ from exportrules._model import Decision, Outcome
 from tests.conftest import ROOT
 
 BUNDLED = sorted(p.parent.name for p in (ROOT / "regimes").glob("*/regime.toml"))
-# Every bundled regime must be here. "us" is out until its Country Chart "NLR" finding is kept off
-# lines that another US rule restricts (counterexample reported to the US regime's maintainers:
-# 5A980, brokering to RU on 2022-01-10: us.ccl.chart_nlr beside us.ccl.sl_all_destinations).
-REGIMES = [r for r in BUNDLED if r != "us"]
+# Every bundled regime is checked.
+REGIMES = list(BUNDLED)
 
 
 @cache
@@ -121,8 +119,8 @@ def _contradictions(d: Decision) -> list[tuple[str, str, str]]:
     return bad
 
 
-def test_every_bundled_regime_is_checked_or_named_as_pending() -> None:
-    assert set(BUNDLED) - set(REGIMES) <= {"us"}
+def test_every_bundled_regime_is_checked() -> None:
+    assert set(BUNDLED) == set(REGIMES)
 
 
 @given(tx=services())
@@ -171,6 +169,43 @@ TARIFF_DESTINATIONS: list[TariffDestination] = [
         "eu", "UA", datetime.date(2021, 9, 9), TODAY, EU_FROM, destination_region="UA-43"
     ),
     TariffDestination("eu", "UA", datetime.date(2022, 2, 24), TODAY, EU_FROM),
+    # US: EAR99 items listed by HTS code in Supps. No. 2, 4 and 5 to part 746 (746.8(a)(4)-(7);
+    # 746.5 and 746.10 before 2024-06-12); Iran: every item needs a licence (746.7, ITSR).
+    TariffDestination(
+        "us",
+        "RU",
+        datetime.date(2022, 2, 24),
+        TODAY,
+        ["US"],
+        hs_codes=["880730", "730424", "220830"],
+    ),
+    TariffDestination(
+        "us",
+        "BY",
+        datetime.date(2022, 3, 2),
+        TODAY,
+        ["US"],
+        hs_codes=["880730", "843143", "710231"],
+    ),
+    TariffDestination("us", "IR", datetime.date(1996, 3, 25), TODAY, ["US"]),
+    # Canada: the SEMA Russia schedules (Schedule 4 since before the regime's 2019-09-01 start)
+    # and the Belarus export bans (from s. 3.6, 2022-04-05).
+    TariffDestination(
+        "ca",
+        "RU",
+        datetime.date(2019, 9, 1),
+        TODAY,
+        ["CA"],
+        hs_codes=["85171300", "220300", "730411", "28539000"],
+    ),
+    TariffDestination(
+        "ca",
+        "BY",
+        datetime.date(2022, 4, 5),
+        TODAY,
+        ["CA"],
+        hs_codes=["220300", "261100", "811292"],
+    ),
 ]
 
 
