@@ -276,6 +276,12 @@ class Engine:
     def regimes(self) -> tuple[Regime, ...]:
         return self._regimes
 
+    def list_versions(self) -> list[dict[str, Any]]:
+        """The restricted-party lists this engine screens against: id, name, source, as-of
+        date, ``verified`` and, where the screener says, age and staleness (empty when
+        screening is off). Builds the default screener if it is not built yet."""
+        return [dict(v) for v in self._screening.list_versions()]
+
     def with_screener(self, screener: ScreenerLike | None) -> Engine:
         """The same regimes and backend with another screener (shares compiled rules)."""
         e = object.__new__(Engine)

@@ -208,3 +208,9 @@ def test_clearances_survive_with_screener() -> None:
     e = _engine(_hit("un"), cleared=[_clear()])
     e2 = e.with_screener(FixedScreener([_hit("un")]))
     assert e2.evaluate(TX).cleared != ()
+
+
+def test_engine_lists_the_list_versions_it_screens_with() -> None:
+    assert Engine.from_paths([TL]).list_versions() == []
+    e = _engine(_hit("un"))
+    assert [v["id"] for v in e.list_versions()] == ["un"]
