@@ -9,7 +9,7 @@ from .._ir import FACT_OPS, MATCH_MODES, All, Any_, Cond, Leaf, Not, Table, True
 from .._regex import LinearPattern, PatternError
 from ._facts import PARTY_FACTS, fact_type, known_paths
 from ._problems import Problems, did_you_mean
-from ._toml import Key, Src
+from ._toml import At, Key, Src
 
 __all__ = ["OPS", "CondParser"]
 
@@ -59,7 +59,7 @@ class CondParser:
         self._src, self._label = src, label
         return self._parse(v, key, for_each)
 
-    def _err(self, at: str, msg: str) -> None:
+    def _err(self, at: At, msg: str) -> None:
         self.problems.add(at, f"{self._label}: {msg}" if self._label else msg)
 
     def _parse(self, v: Any, key: Key, for_each: bool) -> Cond:
@@ -87,7 +87,7 @@ class CondParser:
             return All(children) if k == "all" else Any_(children)
         return self._leaf(v, key, for_each)
 
-    def _type_of(self, path: str, at: str, for_each: bool, what: str = "") -> str | None:
+    def _type_of(self, path: str, at: At, for_each: bool, what: str = "") -> str | None:
         """The type of a fact path, reporting an unknown one with a suggestion."""
         if path.startswith("derived."):
             name = path[len("derived.") :]
@@ -218,7 +218,7 @@ class CondParser:
             kw["match"] = m
         return Leaf(path=path, op=op, value=val, **kw)
 
-    def _check_value(self, val: Any, typ: str, path: str, at: str) -> None:
+    def _check_value(self, val: Any, typ: str, path: str, at: At) -> None:
         ok = {
             "str": isinstance(val, str),
             "bool": isinstance(val, bool),

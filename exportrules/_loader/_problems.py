@@ -14,7 +14,8 @@ class Problems:
     def __init__(self) -> None:
         self.items: list[str] = []
 
-    def add(self, where: str, msg: str) -> None:
+    def add(self, where: object, msg: str) -> None:
+        """``where`` is ``file:line`` (a string, or a position resolved when shown)."""
         self.items.append(f"{where}: {msg}")
 
     def raw(self, problem: str) -> None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from .._ir import AUTH_KINDS, EFFECTS, TEMPLATE, Effect, Rule, Table, paths_of, tables_of
@@ -79,15 +79,19 @@ def check_template(
     conversions (``{line.value:>10}``, ``{x!r}``), unknown fact paths and derived facts no rule
     derives. Each problem is reported at its line inside the string.
     """
-    first = src.value_line(*key) or 0
-    multiline = _starts_multiline(src, key)
 
     def at(pos: int) -> str:
+        first = src.value_line(*key) or 0
         if not first:
             return src.path
-        n = first + text.count("\n", 0, pos) + (1 if multiline else 0)
+        n = first + text.count("\n", 0, pos) + (1 if _starts_multiline(src, key) else 0)
         return f"{src.path}:{n}"
 
+    if "{" not in TEMPLATE.sub("", text) and "}" not in TEMPLATE.sub("", text):
+        # the common case: every brace belongs to a placeholder; check only the paths
+        for ph in TEMPLATE.finditer(text):
+            _check_path(ph.group(1), ph.start(), at, what, facts, derived, for_each, problems)
+        return
     i = 0
     while i < len(text):
         c = text[i]
@@ -119,15 +123,27 @@ def check_template(
             problems.add(at(i), f"{what}: {msg}")
             i = end + 1 if inner is not None else i + 1
             continue
-        path = m.group(1)
-        if path.startswith("derived."):
-            if path[len("derived.") :] not in derived:
-                hint = did_you_mean(path, (f"derived.{d}" for d in derived))
-                problems.add(at(i), f"{what} names {{{path}}}, which no rule derives{hint}")
-        elif fact_type(path, facts, for_each) is None:
-            hint = did_you_mean(path, known_paths(facts, derived, for_each))
-            problems.add(at(i), f"{what} names unknown fact {{{path}}}{hint}")
+        _check_path(m.group(1), i, at, what, facts, derived, for_each, problems)
         i = m.end()
+
+
+def _check_path(
+    path: str,
+    pos: int,
+    at: Callable[[int], str],
+    what: str,
+    facts: Mapping[str, str],
+    derived: set[str],
+    for_each: bool,
+    problems: Problems,
+) -> None:
+    if path.startswith("derived."):
+        if path[len("derived.") :] not in derived:
+            hint = did_you_mean(path, (f"derived.{d}" for d in derived))
+            problems.add(at(pos), f"{what} names {{{path}}}, which no rule derives{hint}")
+    elif fact_type(path, facts, for_each) is None:
+        hint = did_you_mean(path, known_paths(facts, derived, for_each))
+        problems.add(at(pos), f"{what} names unknown fact {{{path}}}{hint}")
 
 
 def _starts_multiline(src: Src, key: Key) -> bool:
@@ -150,7 +166,7 @@ def parse_rule(
     derived: set[str],
 ) -> Rule | None:
     """``r`` is the ``[[rule]]`` table at ``key`` in ``src``; None if it has problems."""
-    header = src.at(*key)
+    header = src.header(str(key[0]), int(key[1])) if len(key) == 2 else str(src.at(*key))
     if not isinstance(r, dict):
         problems.add(header, "[[rule]] must be a table")
         return None

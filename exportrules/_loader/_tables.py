@@ -16,7 +16,7 @@ from .._ir import Table
 from .._regex import LinearPattern
 from .._validate import countries, currencies
 from ._problems import Problems, did_you_mean
-from ._toml import Src, read_toml
+from ._toml import At, Src, read_toml
 
 __all__ = [
     "COLUMN_TYPES",
@@ -62,10 +62,10 @@ class LoadedTable:
     table: Table
     path: str  # the CSV file as shown in messages
     lines: list[int]  # the file line of each row
-    decl: str  # file:line of its [tables.<name>] entry
+    decl: At  # file:line of its [tables.<name>] entry
 
 
-def date_value(v: Any, where: str, problems: Problems) -> _dt.date | None:
+def date_value(v: Any, where: At, problems: Problems) -> _dt.date | None:
     if isinstance(v, _dt.date) and not isinstance(v, _dt.datetime):
         return v
     if isinstance(v, str) and _DATE.fullmatch(v):
@@ -77,7 +77,7 @@ def date_value(v: Any, where: str, problems: Problems) -> _dt.date | None:
     return None
 
 
-def _parse_cell(raw: str, typ: str, where: str, problems: Problems) -> Any:
+def _parse_cell(raw: str, typ: str, where: At, problems: Problems) -> Any:
     s = raw.strip()
     if s == "":
         return [] if typ == "list" else None
@@ -160,10 +160,10 @@ def _provenance(
     folder: Traversable,
     label: str,
     problems: Problems,
-) -> tuple[dict[str, Any], dict[str, str]]:
+) -> tuple[dict[str, Any], dict[str, At]]:
     """The table's declaration merged with a generated ``<name>.meta.toml``, and where each
     provenance value was written (``file:line``)."""
-    where = {k: src.at("tables", name, k) for k in TABLE_KEYS}
+    where: dict[str, At] = {k: src.at("tables", name, k) for k in TABLE_KEYS}
     # An importer writes tables/<name>.meta.toml beside the CSV it generated; its provenance
     # (source, as_of, verified, coverage) overrides the hand-written entry in regime.toml.
     stem = str(meta.get("file", f"{name}.csv")).rsplit(".", 1)[0]

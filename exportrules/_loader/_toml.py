@@ -15,7 +15,7 @@ import tomllib
 from importlib.abc import Traversable
 from typing import Any
 
-__all__ = ["Doc", "Key", "Src", "read_toml"]
+__all__ = ["At", "Doc", "Key", "Src", "Where", "read_toml"]
 
 Key = tuple[str | int, ...]
 
@@ -23,16 +23,52 @@ _BARE = re.compile(r"[A-Za-z0-9_-]+")
 _WS = " \t"
 
 
+class Where:
+    """``file:line`` of a key, resolved only when shown (most keys are never reported)."""
+
+    __slots__ = ("_key", "_src", "_value")
+
+    def __init__(self, src: Src, key: Key, value: bool = False) -> None:
+        self._src, self._key, self._value = src, key, value
+
+    def __str__(self) -> str:
+        src = self._src
+        n = src.value_line(*self._key) if self._value else src.line(*self._key)
+        return f"{src.path}:{n}" if n else src.path
+
+    def __format__(self, spec: str) -> str:
+        return format(str(self), spec)
+
+    def __repr__(self) -> str:
+        return f"Where({self})"
+
+
+# where a problem is reported: file:line, or a position shown lazily
+At = str | Where
+
+
 class Src:
-    """A source file: the path shown in messages and the positions of its keys and values."""
+    """A source file: the path shown in messages and the positions of its keys and values.
 
-    __slots__ = ("_keys", "_ml", "_values", "path")
+    The text is scanned for positions only when a position is first asked for; the headers
+    of arrays of tables (``[[rule]]``) have a fast path of their own.
+    """
 
-    def __init__(self, path: str, text: str | None = None) -> None:
+    __slots__ = ("_data", "_headers", "_keys", "_ml", "_text", "_values", "path")
+
+    def __init__(
+        self, path: str, text: str | None = None, data: dict[str, Any] | None = None
+    ) -> None:
         self.path = path
+        self._text = text
+        self._data = data
         self._keys: dict[Key, int] = {}
         self._values: dict[Key, int] = {}
         self._ml: set[Key] = set()  # multi-line strings whose text starts on the next line
+        self._headers: dict[str, list[int]] = {}
+
+    def _scan(self) -> None:
+        text, self._text = self._text, None
         if text is not None:
             # positions are a help: a path the scanner missed falls back to its parent
             with contextlib.suppress(IndexError, ValueError, tomllib.TOMLDecodeError):
@@ -40,6 +76,8 @@ class Src:
 
     def line(self, *key: str | int) -> int | None:
         """The line of the key (or array element) at ``key``, else of its nearest ancestor."""
+        if self._text is not None:
+            self._scan()
         k: Key = tuple(key)
         while True:
             n = self._keys.get(k) or self._values.get(k)
@@ -51,20 +89,41 @@ class Src:
 
     def value_line(self, *key: str | int) -> int | None:
         """The line where the value at ``key`` starts (else as :meth:`line`)."""
+        if self._text is not None:
+            self._scan()
         return self._values.get(tuple(key)) or self.line(*key)
 
     def opens_multiline(self, *key: str | int) -> bool:
         """Whether the value at ``key`` is a multi-line string opened by a line break."""
+        if self._text is not None:
+            self._scan()
         return tuple(key) in self._ml
 
-    def at(self, *key: str | int) -> str:
+    def at(self, *key: str | int) -> Where:
         """``file:line`` of the key at ``key`` (``file`` alone when nothing is known)."""
-        n = self.line(*key)
-        return f"{self.path}:{n}" if n else self.path
+        return Where(self, tuple(key))
 
-    def at_value(self, *key: str | int) -> str:
-        n = self.value_line(*key)
-        return f"{self.path}:{n}" if n else self.path
+    def at_value(self, *key: str | int) -> Where:
+        return Where(self, tuple(key), value=True)
+
+    def header(self, name: str, index: int) -> str:
+        """``file:line`` of the ``index``-th top-level ``[[name]]`` header, found without a
+        full scan when the headers in the text agree with the parsed document."""
+        lines = self._headers.get(name)
+        if lines is None:
+            lines = []
+            text = self._text
+            items = (self._data or {}).get(name)
+            if text is not None and isinstance(items, list):
+                rx = re.compile(r"^[ \t]*\[\[[ \t]*" + re.escape(name) + r"[ \t]*\]\]", re.M)
+                found = [m.start() for m in rx.finditer(text)]
+                if len(found) == len(items):
+                    nl = [m.start() for m in re.finditer("\n", text)]
+                    lines = [bisect.bisect_left(nl, i) + 1 for i in found]
+            self._headers[name] = lines
+        if index < len(lines):
+            return f"{self.path}:{lines[index]}"
+        return str(self.at(name, index))
 
 
 class Doc:
@@ -87,7 +146,7 @@ def read_toml(f: Traversable, path: str) -> tuple[Doc | None, str | None]:
     except tomllib.TOMLDecodeError as e:
         m = re.search(r"line (\d+)", str(e))
         return None, f"{path}:{m.group(1) if m else 1}: TOML syntax error: {e}"
-    return Doc(data, text, Src(path, text)), None
+    return Doc(data, text, Src(path, text, data)), None
 
 
 class _Scanner:
