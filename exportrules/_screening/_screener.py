@@ -85,6 +85,7 @@ class Screener:
         match_threshold: float = DEFAULT_MATCH_THRESHOLD,
         review_threshold: float = DEFAULT_REVIEW_THRESHOLD,
         cleared: Sequence[ClearedMatch] = (),
+        _index: NameIndex | None = None,
     ) -> None:
         if not 0.0 < review_threshold <= match_threshold <= 1.0:
             raise ValueError(
@@ -97,7 +98,9 @@ class Screener:
         self.match_threshold = float(match_threshold)
         self.review_threshold = float(review_threshold)
         self._lists = tuple(lists)
-        self._index = NameIndex(self._lists)
+        if _index is not None and _index.lists != self._lists:
+            raise ValueError("a prebuilt index must be of the same lists")
+        self._index = _index if _index is not None else NameIndex(self._lists)
         self._cleared: dict[tuple[str, str, str], list[ClearedMatch]] = {}
         for c in cleared:
             self._cleared.setdefault((normalise(c.party_name), c.list_id, c.entry_id), []).append(c)
@@ -112,17 +115,21 @@ class Screener:
 
     _default: Screener | None = None
     _default_lock = threading.Lock()
+    default_source: str | None = None  # how the default index was obtained (cache or built)
 
     @classmethod
     def default(cls) -> Screener:
         """The bundled lists (UN, Entity List, MEU, DPL, OFAC SDN) and any updated lists in
-        ``EXPORTRULES_LISTS_DIR``, loaded on first use, once per process."""
+        ``EXPORTRULES_LISTS_DIR``, loaded on first use, once per process; the built index is
+        kept in a cache file keyed by the SHA-256 of the list files (see ``_cache``)."""
         if cls._default is None:
             with cls._default_lock:
                 if cls._default is None:
-                    from ._store import load_bundled
+                    from ._cache import load_lists_and_index
 
-                    cls._default = cls(load_bundled())
+                    lists, index, how = load_lists_and_index()
+                    cls._default = cls(lists, _index=index)
+                    cls.default_source = how
         return cls._default
 
     def with_options(
@@ -142,6 +149,7 @@ class Screener:
             cleared=cleared
             if cleared is not None
             else [c for cs in self._cleared.values() for c in cs],
+            _index=self._index,  # same lists: the index is shared, not rebuilt
         )
 
     # ------------------------------------------------------------------ queries

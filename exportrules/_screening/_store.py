@@ -21,7 +21,15 @@ from typing import Any
 
 from ._model import ListEntry, RestrictedList
 
-__all__ = ["FORMAT", "dump_list", "load_bundled", "load_list", "read_list_bytes", "user_dir"]
+__all__ = [
+    "FORMAT",
+    "dump_list",
+    "list_sources",
+    "load_bundled",
+    "load_list",
+    "read_list_bytes",
+    "user_dir",
+]
 
 FORMAT = "exportrules-list/2"
 _READABLE = frozenset({"exportrules-list/1", FORMAT})  # /1 lacks the fields added by /2
@@ -98,17 +106,22 @@ def _bundled_files() -> Iterable[tuple[str, bytes]]:
             yield f"exportrules/data/lists/{item.name}", item.read_bytes()
 
 
+def list_sources() -> list[tuple[str, bytes]]:
+    """(origin, bytes) of every list file ``load_bundled`` reads, bundled files first, then the
+    files of ``EXPORTRULES_LISTS_DIR`` (which replace bundled lists of the same id)."""
+    out = list(_bundled_files())
+    ud = user_dir()
+    if ud is not None and ud.is_dir():
+        out += [(str(p), p.read_bytes()) for p in sorted(ud.glob("*.json.gz"))]
+    return out
+
+
 def load_bundled() -> list[RestrictedList]:
     """The bundled lists, each replaced by a file of the same id in ``EXPORTRULES_LISTS_DIR``."""
     lists = {}
-    for origin, data in _bundled_files():
+    for origin, data in list_sources():
         rl = read_list_bytes(data, origin)
         lists[rl.id] = rl
-    ud = user_dir()
-    if ud is not None and ud.is_dir():
-        for p in sorted(ud.glob("*.json.gz")):
-            rl = load_list(p)
-            lists[rl.id] = rl
     if not lists:
         raise RuntimeError("no bundled restricted-party lists found in exportrules/data/lists")
     return [lists[k] for k in sorted(lists)]
