@@ -20,10 +20,13 @@ from __future__ import annotations
 
 import argparse
 import random
+import re
 import statistics
 import sys
 import time
 from pathlib import Path
+
+import attrs
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -34,6 +37,7 @@ from exportrules._screening import (  # noqa: E402
     Screener,
     load_bundled,
     normalise,
+    phonetic_key,
 )
 from exportrules._screening._tables import LEGAL_FORMS, STOP_WORDS, VARIANTS  # noqa: E402
 
@@ -237,13 +241,280 @@ def perturb(rng: random.Random, name: str, kind: str, entry_kind: str) -> str | 
     if kind == "translit":
         out = translit(rng, words)
         return " ".join(out) if out else None
+    if kind == "particle":
+        out = particle(rng, words)
+        return " ".join(out) if out else None
+    if kind == "twice":
+        return f"{name} {name}"
+    if kind == "padded":
+        noise = rng.choice(NOISE)
+        return f"{name} {noise}" if rng.random() < 0.7 else f"{noise} {name}"
+    if kind == "paren_suffix":  # "Name (ACR) Procurement Office", organisations only
+        if entry_kind in ("individual",) or len(words) < 2 or "(" in name:
+            return None
+        return f"{name} ({acronym(words)}) {rng.choice(NOISE)}"
+    if kind == "mixed_script":
+        return f"{name} {rng.choice(FOREIGN)}"
+    if kind == "cyrillic":
+        return to_cyrillic(name)
+    if kind == "chinese":
+        return to_han(name)
     raise ValueError(kind)
 
 
-KINDS = ("case", "order", "drop_middle", "typo", "translit")
+# Latin -> Cyrillic, the inverse of the romanisation used for Russian names (longest first)
+_TO_CYR = sorted(
+    {
+        "shch": "щ", "zh": "ж", "kh": "х", "ts": "ц", "ch": "ч", "sh": "ш", "yu": "ю",
+        "ya": "я", "ye": "е", "yo": "ё", "a": "а", "b": "б", "v": "в", "g": "г", "d": "д",
+        "e": "е", "z": "з", "i": "и", "y": "й", "k": "к", "l": "л", "m": "м", "n": "н",
+        "o": "о", "p": "п", "r": "р", "s": "с", "t": "т", "u": "у", "f": "ф", "w": "в",
+        "h": "х", "c": "к", "q": "к", "x": "кс", "j": "дж",
+    }.items(),
+    key=lambda kv: -len(kv[0]),
+)  # fmt: skip
+
+
+def to_cyrillic(name: str) -> str | None:
+    out = []
+    for w in name.split():
+        low = re.sub(r"[^a-z]", "", w.lower())
+        if low in _NOISE or not low:
+            continue
+        cyr, i = "", 0
+        while i < len(low):
+            for a, b in _TO_CYR:
+                if low.startswith(a, i):
+                    cyr += b
+                    i += len(a)
+                    break
+        out.append(cyr.capitalize())
+    return " ".join(out) or None
+
+
+# one Chinese character per pinyin syllable (each checked: anyascii reads it back as written)
+_HAN = dict(
+    pair.split(":")
+    for pair in [
+        "bei:北",
+        "jing:京",
+        "shang:上",
+        "hai:海",
+        "shen:深",
+        "zhen:圳",
+        "guang:广",
+        "zhou:州",
+        "tian:天",
+        "jin:津",
+        "zhong:中",
+        "guo:国",
+        "hua:华",
+        "wei:为",
+        "xing:兴",
+        "da:大",
+        "xin:新",
+        "hong:宏",
+        "kang:康",
+        "tai:泰",
+        "an:安",
+        "ming:明",
+        "long:龙",
+        "feng:丰",
+        "sheng:盛",
+        "yuan:元",
+        "tong:通",
+        "heng:恒",
+        "rui:瑞",
+        "jia:佳",
+        "hao:浩",
+        "yang:阳",
+        "li:利",
+        "de:德",
+        "fu:福",
+        "shun:顺",
+        "hui:汇",
+        "cheng:成",
+        "dong:东",
+        "nan:南",
+        "xi:西",
+        "ke:科",
+        "ji:技",
+        "kai:凯",
+        "hang:航",
+        "yu:宇",
+        "chuang:创",
+        "bo:博",
+        "wen:文",
+        "ning:宁",
+        "sen:森",
+        "lin:林",
+        "he:和",
+        "ping:平",
+        "rong:荣",
+        "run:润",
+        "qi:奇",
+        "xiang:祥",
+        "fang:方",
+        "jie:捷",
+        "bao:宝",
+        "yi:亿",
+        "mei:美",
+        "shi:世",
+        "ying:英",
+        "gang:钢",
+        "tie:铁",
+        "dian:电",
+        "zi:子",
+        "xun:讯",
+        "ruan:软",
+        "jian:建",
+        "fa:发",
+        "zhan:展",
+        "wu:物",
+        "liu:流",
+        "gong:工",
+        "ye:业",
+        "neng:能",
+        "jiao:交",
+        "xue:学",
+        "suo:所",
+        "xiao:晓",
+        "lan:蓝",
+        "bai:百",
+        "jun:军",
+        "min:民",
+        "zhi:智",
+        "cai:材",
+        "kuang:矿",
+        "you:油",
+        "qing:清",
+        "ze:泽",
+        "tuo:拓",
+        "yun:云",
+        "duan:端",
+        "mi:米",
+        "lian:联",
+        "xie:协",
+        "fei:飞",
+        "teng:腾",
+        "zhuo:卓",
+        "yue:越",
+        "gao:高",
+        "shu:数",
+        "ju:聚",
+        "chuan:川",
+        "su:苏",
+        "zhe:浙",
+        "jiang:江",
+        "hu:湖",
+        "shan:山",
+        "gan:甘",
+        "yan:研",
+        "wang:王",
+        "zhang:张",
+        "chen:陈",
+        "liang:亮",
+        "sun:孙",
+        "ma:马",
+        "zhao:赵",
+        "huang:黄",
+        "xu:徐",
+        "qiang:强",
+        "peng:鹏",
+        "hong:红",
+        "lu:路",
+        "ren:仁",
+        "ding:鼎",
+        "tao:涛",
+    ]
+)
+
+
+def _syllables(tok: str) -> list[str] | None:
+    """``tok`` as a sequence of syllables of the table (longest first), or None."""
+    if not tok:
+        return []
+    for n in range(min(6, len(tok)), 0, -1):
+        head = tok[:n]
+        if head in _HAN:
+            rest = _syllables(tok[n:])
+            if rest is not None:
+                return [head, *rest]
+    return None
+
+
+def to_han(name: str) -> str | None:
+    """A pinyin name in Chinese characters: only names whose words (legal forms aside) are one
+    or two syllables of the table; the rest return None (not every name has a Chinese form)."""
+    chars = []
+    for tok in normalise(name).split():
+        syl = _syllables(tok)
+        if not syl or len(syl) > 2:
+            return None
+        chars += [_HAN[x] for x in syl]
+    return "".join(chars) + "有限公司" if len(chars) >= 2 else None
+
+
+# noise written around a name in real data entry (departments, branches, addressees)
+NOISE = [
+    "Branch Office", "Head Office", "Procurement Office", "Purchasing Dept", "Main Branch",
+    "Representative Office", "Export Division", "Attn Sales", "Logistics Department",
+    "c/o Warehouse 4", "Regional Office", "Liaison Office",
+]  # fmt: skip
+# another script beside the Latin name (legal forms and generic words, not names)
+FOREIGN = [
+    "科技有限公司",
+    "贸易有限公司",
+    "ООО Торговый дом",
+    "АО Компания",
+    "شركة التجارة",
+    "مؤسسة",
+]
+_ARTICLE = re.compile(r"^(al|el|ul|ad|ar|as|ash|at|az|an)-(\w{3,})$", re.IGNORECASE)
+_ARTICLES = {"al", "el", "ul"}
+
+
+def particle(rng: random.Random, words: list[str]) -> list[str] | None:
+    """An Arabic article or "Abd al" written another way: hyphenated, split or joined."""
+    for i, w in enumerate(words):
+        m = _ARTICLE.match(w)
+        if m:
+            art, rest = m.group(1), m.group(2)
+            alt = rng.choice([f"{art}{rest.lower()}", f"{art} {rest}"])
+            return [*words[:i], alt, *words[i + 1 :]]
+        if w.lower() in _ARTICLES and i + 1 < len(words) and words[i + 1].isalpha():
+            alt = rng.choice([f"{w}{words[i + 1].lower()}", f"{w}-{words[i + 1]}"])
+            return [*words[:i], alt, *words[i + 2 :]]
+        low = w.lower()
+        if low in ("abd", "abdul", "abdel") and i + 1 < len(words):
+            nxt = words[i + 1]
+            alt = rng.choice(["Abd al", "Abdal", "Abdul", "Abd-al"])
+            return [*words[:i], f"{alt}{nxt.lower()}" if alt == "Abdal" else f"{alt} {nxt}",
+                    *words[i + 2 :]]  # fmt: skip
+    return None
+
+
+def acronym(words: list[str]) -> str:
+    return "".join(w[0].upper() for w in words if w[:1].isalpha() and w.lower() not in _NOISE)
+
+
+KINDS = (
+    "case", "order", "drop_middle", "typo", "translit", "particle", "twice", "padded",
+    "paren_suffix", "mixed_script", "cyrillic", "arabic", "chinese",
+)  # fmt: skip
+
+
+_POST_SOVIET = {"RU", "BY", "UA", "KZ", "KG", "TJ", "UZ", "AM", "AZ", "GE", "MD", "TM"}
+_CHINA = {"CN", "HK", "TW", "MO"}
+
+
+def _is_arabic(name: str) -> bool:
+    return any("\u0600" <= c <= "\u06ff" for c in name)
 
 
 def eval_set(lists: list[RestrictedList], n_pos: int, n_neg: int, seed: int):
+    """Positives, an equal share per variant class (fewer where a class has fewer distinct
+    sources: Chinese-script names need a pinyin listed name), and invented negatives."""
     rng = random.Random(seed)
     pool = [
         (e, nm)
@@ -252,16 +523,47 @@ def eval_set(lists: list[RestrictedList], n_pos: int, n_neg: int, seed: int):
         for nm, q in zip(e.names, e.alias_quality)
         if q in ("primary", "good") and len(normalise(nm).split()) >= 2 and nm.isascii()
     ]
+    pools = {
+        # persons: their names are romanised from Cyrillic (company names are often translated)
+        "cyrillic": [
+            (e, nm) for e, nm in pool if _POST_SOVIET & set(e.countries) and e.kind == "individual"
+        ],
+        "chinese": [(e, nm) for e, nm in pool if _CHINA & set(e.countries) and to_han(nm)],
+        "particle": [(e, nm) for e, nm in pool if particle(random.Random(0), nm.split())],
+        "paren_suffix": [(e, nm) for e, nm in pool if e.kind != "individual"],
+        "arabic": [
+            (e, nm)
+            for rl in lists
+            for e in rl.entries
+            for nm in e.names
+            if _is_arabic(nm) and any(n.isascii() for n in e.names)
+        ],
+    }
+    share = max(1, n_pos // len(KINDS))
     positives = []
-    while len(positives) < n_pos:
-        e, nm = rng.choice(pool)
-        kind = KINDS[len(positives) % len(KINDS)]
-        p = perturb(rng, nm, kind, e.kind)
-        if p and normalise(p):
-            positives.append((p, e.list_id, e.entry_id, kind))
+    for kind in KINDS:
+        src = pools.get(kind, pool)
+        got: set[str] = set()
+        tries = 0
+        while len(got) < share and tries < 20 * share and src:
+            tries += 1
+            e, nm = rng.choice(src)
+            p = nm if kind == "arabic" else perturb(rng, nm, kind, e.kind)
+            if p and normalise(p) and p not in got:
+                got.add(p)
+                positives.append((p, e.list_id, e.entry_id, kind))
+    rng.shuffle(positives)  # every slice of the list holds every class
     # a name whose tokens are a listed name's tokens in another order IS that listed name
     listed = {
         " ".join(sorted(normalise(nm).split()))
+        for rl in lists
+        for e in rl.entries
+        for nm in e.names
+    }
+    # ... and so is a name whose every word sounds like the words of a listed name (the typo
+    # and transliteration classes above count exactly these as the listed name)
+    sounds = {
+        " ".join(sorted(phonetic_key(t) for t in normalise(nm).split()))
         for rl in lists
         for e in rl.entries
         for nm in e.names
@@ -272,19 +574,43 @@ def eval_set(lists: list[RestrictedList], n_pos: int, n_neg: int, seed: int):
         kind = "person" if rng.random() < 0.6 else "company"
         nm = invented_person(rng) if kind == "person" else invented_company(rng)
         key = " ".join(sorted(normalise(nm).split()))
-        if key in listed or key in seen:
+        sound = " ".join(sorted(phonetic_key(t) for t in normalise(nm).split()))
+        if key in listed or key in seen or sound in sounds:
             continue
         seen.add(key)
         negatives.append((nm, kind))
     return positives, negatives
 
 
-def quality(scr: Screener, positives, negatives) -> dict[str, object]:
+def latin_only(lists: list[RestrictedList]) -> list[RestrictedList]:
+    """The lists without their Arabic-script names: an Arabic query must then be found through
+    transliteration to the Latin names, not by the identical original-script alias."""
+    out = []
+    for rl in lists:
+        entries = []
+        for e in rl.entries:
+            keep = [(n, q) for n, q in zip(e.names, e.alias_quality) if not _is_arabic(n)]
+            if not keep:
+                continue
+            if keep[0][1] != "primary":
+                keep[0] = (keep[0][0], "primary")
+            entries.append(
+                attrs.evolve(
+                    e, names=tuple(n for n, _ in keep), alias_quality=tuple(q for _, q in keep)
+                )
+            )
+        out.append(attrs.evolve(rl, entries=tuple(entries)))
+    return out
+
+
+def quality(
+    scr: Screener, positives, negatives, scr_latin: Screener | None = None
+) -> dict[str, object]:
     found = matched = 0
     by_kind: dict[str, list[int]] = {k: [0, 0] for k in KINDS}
     misses = []
     for name, list_id, entry_id, kind in positives:
-        hits = scr.screen(name)
+        hits = (scr_latin if kind == "arabic" and scr_latin is not None else scr).screen(name)
         h = [m for m in hits if m.list_id == list_id and m.entry_id == entry_id]
         by_kind[kind][1] += 1
         if h:
@@ -305,6 +631,7 @@ def quality(scr: Screener, positives, negatives) -> dict[str, object]:
         "recall": found / len(positives),
         "recall_match_level": matched / len(positives),
         "recall_by_kind": {k: round(a / b, 4) for k, (a, b) in by_kind.items() if b},
+        "count_by_kind": {k: b for k, (_, b) in by_kind.items() if b},
         "fp_rate": fp / len(negatives),
         "fp_rate_match_level": fp_match / len(negatives),
         "misses": misses,
@@ -377,12 +704,17 @@ def main(argv: list[str] | None = None) -> int:
         f"index build {time.perf_counter() - t:.2f} s"
     )
     positives, negatives = eval_set(lists, n_pos, n_neg, args.seed)
-    q = quality(scr, positives, negatives)
+    scr_latin = Screener(latin_only(lists))
+    q = quality(scr, positives, negatives, scr_latin)
     print(f"thresholds: match {scr.match_threshold}, review {scr.review_threshold}")
     print(
         f"recall {q['recall']:.4f} (match level {q['recall_match_level']:.4f}) "
-        f"on {n_pos} perturbed listed names; by kind {q['recall_by_kind']}"
+        f"on {len(positives)} perturbed listed names"
     )
+    print(f"{'variant class':16} {'names':>6} {'recall':>7}")
+    for k in KINDS:
+        if k in q["count_by_kind"]:  # type: ignore[operator]
+            print(f"{k:16} {q['count_by_kind'][k]:>6} {q['recall_by_kind'][k]:>7.3f}")  # type: ignore[index]
     print(
         f"false-positive rate {q['fp_rate']:.4f} (match level {q['fp_rate_match_level']:.4f}) "
         f"on {n_neg} invented names"

@@ -34,7 +34,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from ._index import NameIndex, _Name
+from ._index import NameIndex
 from ._model import ListEntry, RestrictedList
 from ._store import list_sources, read_list_bytes
 
@@ -82,7 +82,6 @@ _ALLOWED = {
     ("exportrules._screening._model", "ListEntry"): ListEntry,
     ("exportrules._screening._model", "RestrictedList"): RestrictedList,
     ("exportrules._screening._index", "NameIndex"): NameIndex,
-    ("exportrules._screening._index", "_Name"): _Name,
     ("datetime", "date"): _dt.date,
 }
 

@@ -39,12 +39,13 @@ import operator
 import re
 from collections import Counter, defaultdict
 from collections.abc import Sequence
+from typing import NamedTuple
 
 import attrs
 
 from ._model import ListEntry, RestrictedList
-from ._normalise import normalise_tokens, phonetic_key
-from ._tables import VARIANTS
+from ._normalise import normalise_tokens, phonetic_key, skeleton
+from ._tables import PARTICLE_PREFIXES, VARIANTS
 
 __all__ = ["NameIndex", "Scored", "edit_ratio"]
 
@@ -52,6 +53,35 @@ _MIN_EDIT = 0.7
 _PHON_FLOOR = 0.85
 _PHON_MIN_EDIT = 0.6
 _JOIN_SIM = 0.95
+_PARTICLE_SIM = 0.95  # "alkawari" for "al-Kawari" (the article written joined)
+_SKELETON_SIM = 0.8  # an unvocalised romanisation ("mr") for "umar"
+_SKELETON_SIM_LONG = 0.87  # three consonants or more ("mhmd" for "muhammad"): below a match
+_CONTAIN_SCORE = 0.8  # a listed name found whole inside a longer party name: a review
+_PARTICLES = tuple(sorted(set(PARTICLE_PREFIXES), key=len, reverse=True))
+
+
+def _particle_rest(tok: str) -> str | None:
+    """``kawari`` for ``alkawari``: the word after a joined Arabic article: 4 letters or more,
+    or 3 after ``al``/``el``/``ul`` (``aldin``, "al-Din"; not ``aslam``, a name)."""
+    for p in _PARTICLES:
+        if tok.startswith(p) and len(tok) - len(p) >= (3 if p in _SHORT_OK else 4):
+            return tok[len(p) :]
+    return None
+
+
+_SHORT_OK = frozenset({"al", "el", "ul"})
+
+
+def abjad_keys(tok: str) -> set[str]:
+    """Consonant keys of a token romanised from Arabic script letter by letter: its skeleton,
+    also without ``w`` (a written long u: ``mhmwd`` is ``mahmud``) and without an initial ``l``
+    (the article joined: ``lrhmn`` is ``al-rahman``)."""
+    forms = {tok, tok.replace("w", "")}
+    if tok.startswith("l") and len(tok) >= 4:
+        forms |= {f[1:] for f in forms if f.startswith("l")}
+    # a final h may be a written final vowel (ta marbuta) or an h Latin spellings drop
+    forms |= {f[:-1] for f in forms if f.endswith("h") and len(f) >= 3}
+    return {k for k in (skeleton(f) for f in forms if len(f) >= 2) if k}
 
 
 def _levenshtein(a: str, b: str) -> int:
@@ -237,10 +267,10 @@ class Scored:
     edit: float
     phonetic: float
     listed_coverage: float = 1.0  # share (by weight) of the listed name the query accounts for
+    contained: bool = False  # the whole listed name is in a longer query (score lifted to 0.8)
 
 
-@attrs.define(slots=True)
-class _Name:
+class _Name(NamedTuple):
     entry: int
     position: int  # index into the entry's names
     tokens: tuple[str, ...]
@@ -251,7 +281,10 @@ class _Name:
 
 
 class NameIndex:
-    """Token / deletion / phonetic index over all names of some lists. Immutable once built."""
+    """Token / deletion / phonetic index over all names of some lists. Immutable once built.
+
+    Pickles compactly (names as plain tuples), for the persisted index (``_cache``).
+    """
 
     def __init__(self, lists: Sequence[RestrictedList]) -> None:
         self.lists = tuple(lists)
@@ -318,14 +351,62 @@ class NameIndex:
                         deletes[d].append(t)
         self.deletes = dict(deletes)
         self.phonetic = dict(phonetic)
+        particle: defaultdict[str, list[str]] = defaultdict(list)
+        skel: defaultdict[str, list[str]] = defaultdict(list)
+        for t in vocab:
+            rest = _particle_rest(t)
+            if rest is not None:
+                particle[rest].append(t)
+            if len(t) >= 3 and t.isalpha():
+                sk = skeleton.__wrapped__(t)
+                if sk:
+                    skel[sk].append(t)
+        self.particle = dict(particle)
+        self.skeletons = dict(skel)
+        # a name whose heaviest token is at least this rare can be found inside a longer query
+        self.distinct_weight = 0.5 * self.max_weight
 
     def __len__(self) -> int:
         return len(self.entries)
 
+    def __getstate__(self) -> dict[str, object]:
+        state = dict(self.__dict__)
+        state["names"] = [tuple(n) for n in self.names]
+        return state
+
+    def __setstate__(self, state: dict[str, object]) -> None:
+        raw = state.pop("names")
+        assert isinstance(raw, list)
+        self.__dict__.update(state)
+        self.names = list(map(_Name._make, raw))
+
     def weight(self, tok: str) -> float:
         return self.idf.get(tok, self.max_weight)
 
-    def similar_tokens(self, q: str) -> dict[str, float]:
+    def similar_tokens(self, q: str, abjad: bool = False) -> dict[str, float]:
+        """Index tokens similar to ``q`` (see ``_similar``), and the tokens it matches through
+        an Arabic article written joined or split (``alkawari`` / ``kawari``, 0.95) and, for a
+        token of a name written in Arabic script (``abjad``: romanised without short vowels,
+        ``mhmd``), through its consonants (0.8, see ``abjad_keys``)."""
+        out = self._similar(q)
+        rest = _particle_rest(q)
+        if rest is not None and q not in self.postings:
+            for t, sv in self._similar(rest).items():
+                if sv * _PARTICLE_SIM > out.get(t, 0.0):
+                    out[t] = sv * _PARTICLE_SIM
+        for t in self.particle.get(q, ()):
+            if out.get(t, 0.0) < _PARTICLE_SIM:
+                out[t] = _PARTICLE_SIM
+        if abjad:
+            for k in abjad_keys(q):
+                # three consonants or more in order are specific; two are not
+                sv = _SKELETON_SIM_LONG if len(k) >= 3 else _SKELETON_SIM
+                for t in self.skeletons.get(k, ()):
+                    if sv > out.get(t, 0.0):
+                        out[t] = sv
+        return out
+
+    def _similar(self, q: str) -> dict[str, float]:
         """Index tokens similar to ``q`` with their similarity (``q`` itself when present).
 
         Tokens reached through the deletion neighbourhood have a distance known from how they
@@ -369,7 +450,7 @@ class NameIndex:
         return out
 
     def candidates(
-        self, qtoks: tuple[str, ...], floor: float
+        self, qtoks: tuple[str, ...], floor: float, abjad: bool = False
     ) -> tuple[list[tuple[int, float]], dict[str, dict[str, float]]]:
         """Every name whose score can reach ``floor``, with an upper bound of its name score
         (unsorted), and the token similarity map used for scoring.
@@ -383,7 +464,7 @@ class NameIndex:
         that cannot score ``floor``, so the result does not depend on the order of lists or
         entries.
         """
-        sims: dict[str, dict[str, float]] = {q: self.similar_tokens(q) for q in set(qtoks)}
+        sims: dict[str, dict[str, float]] = {q: self.similar_tokens(q, abjad) for q in set(qtoks)}
         joined = [a + b for a, b in itertools.pairwise(qtoks)]
         for j in joined:
             if j in self.postings:
@@ -451,13 +532,18 @@ class NameIndex:
             if j in sims:  # a query pair written as one name token
                 best_q[j] = max(best_q.get(j, 0.0), wq[a] + wq[b])
                 best_s[j] = 1.0
+        contain = floor <= _CONTAIN_SCORE and len(qtoks) >= 3
+        distinct = self.distinct_weight
         for nid, aq in acc.items():
             # query side first (cheap), then both sides from the name's own tokens
             b2 = min(1.0, (aq + rest) / total_q)
-            if b2 < floor2:
-                continue
             nm = names[nid]
             toks, ws = nm.tokens, nm.weights
+            # a name found whole inside a longer query may score _CONTAIN_SCORE whatever the
+            # query coverage: it is kept when its own tokens are all (nearly) covered
+            maybe_inside = contain and len(toks) >= 2 and len(toks) < len(qtoks)
+            if b2 < floor2 and not maybe_inside:
+                continue
             tq = tn = 0.0
             for i, t in enumerate(toks):
                 tq += best_q.get(t, 0.0)
@@ -470,6 +556,8 @@ class NameIndex:
             b2 = min(b2, min(1.0, tq / total_q) * min(1.0, tn / nm.total))
             if b2 >= floor2:
                 out.append((nid, math.sqrt(b2)))
+            elif maybe_inside and tn >= 0.95 * nm.total and max(ws) >= distinct:
+                out.append((nid, _CONTAIN_SCORE))
         return out, sims
 
     def score(self, qtoks: tuple[str, ...], nid: int, sims: dict[str, dict[str, float]]) -> Scored:
@@ -531,10 +619,22 @@ class NameIndex:
         ex_q = exact_q / total_q if total_q else 0.0
         ex_n = exact_n / name.total if name.total else 0.0
         edit = math.sqrt(cov_q * cov_n)
+        score = edit
+        # the whole listed name inside a longer party name ("Hengda Trading Shenzhen Branch",
+        # "... (IRGC) Procurement Office"): a potential match, whatever the extra words
+        contained = (
+            edit < _CONTAIN_SCORE
+            and cov_n >= 0.95
+            and 2 <= len(ntoks) < len(qtoks)
+            and max(name.weights) >= self.distinct_weight
+        )
+        if contained:
+            score = _CONTAIN_SCORE
         return Scored(
-            score=edit,
+            score=score,
             token_set=math.sqrt(ex_q * ex_n),
             edit=edit,
             phonetic=phon / len(qtoks) if qtoks else 0.0,
             listed_coverage=cov_n,
+            contained=contained,
         )

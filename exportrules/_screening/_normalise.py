@@ -1,7 +1,9 @@
 """Name normalisation: the canonical token form that the index and the scorer compare.
 
 Steps, in order: Cyrillic transliteration; Unicode decomposition with diacritics removed; case
-folding; apostrophes dropped, hyphenated Arabic articles removed, other punctuation to spaces;
+folding; other scripts romanised with anyascii (Chinese characters one syllable each, Arabic
+letter by letter, unvocalised); apostrophes dropped, hyphenated Arabic articles removed, other
+punctuation to spaces;
 multi-word and single-word legal forms and stop words dropped (unless nothing would be left);
 spelling variants mapped to one canonical spelling (``_tables.VARIANTS``).
 """
@@ -11,6 +13,8 @@ from __future__ import annotations
 import functools
 import re
 import unicodedata
+
+from anyascii import anyascii
 
 from ._tables import (
     CYRILLIC,
@@ -22,7 +26,16 @@ from ._tables import (
     VARIANTS,
 )
 
-__all__ = ["normalise", "normalise_tokens", "phonetic_key", "raw_tokens"]
+__all__ = [
+    "abjad_tokens",
+    "has_arabic",
+    "normalise",
+    "normalise_tokens",
+    "phonetic_key",
+    "raw_tokens",
+    "script_segments",
+    "skeleton",
+]
 
 _TRANS = str.maketrans({**CYRILLIC, **{k.upper(): v for k, v in CYRILLIC.items()}, **LETTERS})
 _APOSTROPHES = re.compile(r"['`´ʻʼ’‘ʿʾ]")
@@ -36,6 +49,20 @@ _SLASHED = re.compile(r"\b(\w)/(\w)\b")  # "A/S", "S/A": one legal-form word
 _ABD_PREFIX = re.compile(r"^(?:abdul|abdel|abdur|abdol|abdal|abdel|abd)(?P<rest>[a-z]{4,})$")
 
 
+def _is_han(c: str) -> bool:
+    o = ord(c)
+    return 0x4E00 <= o <= 0x9FFF or 0x3400 <= o <= 0x4DBF or 0x20000 <= o <= 0x2A6DF
+
+
+@functools.lru_cache(maxsize=8192)
+def _romanise(c: str) -> str:
+    """One non-ASCII character in Latin letters: a Chinese character as its own pinyin syllable
+    (a word of its own: the joined-token rule rebuilds two-syllable words), anything else as
+    anyascii writes it (Arabic without vowels: "محمد" is "mhmd")."""
+    r = anyascii(c).lower()
+    return f" {r} " if _is_han(c) else r
+
+
 @functools.lru_cache(maxsize=65536)
 def raw_tokens(name: str) -> tuple[str, ...]:
     """Lower-case ASCII-folded word tokens, before legal-form and stop-word removal."""
@@ -46,6 +73,8 @@ def raw_tokens(name: str) -> tuple[str, ...]:
         s = unicodedata.normalize("NFKD", s)
         s = "".join(c for c in s if not unicodedata.combining(c))
         s = s.casefold().translate(_TRANS)
+        if not s.isascii():
+            s = "".join(c if c.isascii() or not c.isalpha() else _romanise(c) for c in s)
     # the guards skip a regular expression pass for the many names without that character
     if not s.isascii() or "'" in s or "`" in s:
         s = _APOSTROPHES.sub("", s)
@@ -115,6 +144,40 @@ def normalise(name: str) -> str:
     return " ".join(normalise_tokens(name))
 
 
+_SCRIPT_OF = (
+    ("latin", lambda c: c.isascii() or "LATIN" in unicodedata.name(c, "")),
+    ("cyrillic", lambda c: "CYRILLIC" in unicodedata.name(c, "")),
+    ("arabic", lambda c: "ARABIC" in unicodedata.name(c, "")),
+    ("han", _is_han),
+)
+
+
+def _script(c: str) -> str:
+    for label, test in _SCRIPT_OF:
+        if test(c):
+            return label
+    return "other"
+
+
+def script_segments(name: str) -> list[str]:
+    """The parts of a name written in different scripts, in order ("Huawei Technologies Co., Ltd.
+    华为技术有限公司" gives the Latin and the Chinese part); one part for a single-script name.
+    Spaces, digits and punctuation stay with the part they follow."""
+    if name.isascii():
+        return [name]
+    parts: list[list[str]] = []
+    current = ""
+    for c in name:
+        sc = _script(c) if c.isalpha() else current
+        if not parts or (sc != current and c.isalpha() and current):
+            parts.append([])
+        if c.isalpha():
+            current = sc
+        parts[-1].append(c)
+    out = ["".join(p).strip() for p in parts]
+    return [p for p in out if any(c.isalpha() for c in p)] or [name]
+
+
 # Digraphs and letters folded before vowels are dropped (longest first, one pass).
 _PHON_MAP: dict[str, str] = {
     "shch": "s", "sch": "s", "tch": "k", "dzh": "i", "zh": "i", "dj": "i", "kh": "h", "gh": "g",
@@ -141,3 +204,38 @@ def phonetic_key(token: str) -> str:
     if not s:
         return s
     return _REPEATS.sub(r"\1", s[:1] + _DROP_VOWELS.sub("", s[1:]))
+
+
+@functools.lru_cache(maxsize=131072)
+def skeleton(token: str) -> str:
+    """The consonants of a token's sound key, every vowel dropped (the first one too): what an
+    unvocalised romanisation of Arabic keeps. ``muhammad`` and ``mhmd`` share ``mhmd``,
+    ``hassan`` and ``hsn`` share ``hsn``."""
+    k = phonetic_key(token)
+    return _REPEATS.sub(r"\1", _DROP_VOWELS.sub("", k))
+
+
+def has_arabic(name: str) -> bool:
+    """Whether a name has letters of the Arabic script (Arabic, Persian, Urdu, Pashto)."""
+    return not name.isascii() and any(
+        "\u0600" <= c <= "\u06ff" or "\u0750" <= c <= "\u077f" or "\ufb50" <= c <= "\ufeff"
+        for c in name
+    )
+
+
+def abjad_tokens(tokens: tuple[str, ...]) -> tuple[str, ...]:
+    """Tokens of a name romanised from Arabic script, with ``Abd`` written joined to the next
+    word split off (``bdljbar``, "Abd al-Jabbar", gives ``bd``, ``jbar``)."""
+    out: list[str] = []
+    for t in tokens:
+        if len(t) < 2:  # a lone letter: the article "al" written apart, or a stray letter
+            continue
+        if t == "llh" and out and out[-1] == "bd":  # "Abd Allah" is one name: Abdallah
+            out[-1] = "bdllh"
+        elif t.startswith("bdl") and len(t) >= 6 and t != "bdllh":
+            out += ["bd", t[3:]]
+        elif t.startswith("bd") and len(t) >= 5 and not t.startswith("bdll"):
+            out += ["bd", t[2:]]
+        else:
+            out.append(t)
+    return tuple(out)

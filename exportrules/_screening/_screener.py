@@ -11,7 +11,13 @@ import attrs
 
 from ._index import NameIndex
 from ._model import ClearedMatch, ListEntry, Match, RestrictedList, ScreenResult
-from ._normalise import normalise, normalise_tokens
+from ._normalise import (
+    abjad_tokens,
+    has_arabic,
+    normalise,
+    normalise_tokens,
+    script_segments,
+)
 
 __all__ = [
     "DEFAULT_MATCH_THRESHOLD",
@@ -213,18 +219,47 @@ class Screener:
                 raise ValueError(f"unknown list id(s): {', '.join(unknown)}")
             sel = frozenset(lists)
         qtoks = normalise_tokens(name)
-        key = (qtoks, country, sel, day, self._version_key)
+        segs = script_segments(name)
+        key = (qtoks, country, sel, day, self._version_key, tuple(segs) if len(segs) > 1 else ())
         with self._lock:
             hit = self._cache.get(key)
             if hit is not None:
                 self._cache.move_to_end(key)
         if hit is None:
-            hit = self._compute(qtoks, country, sel, day)
+            hit = self._compute(qtoks, country, sel, day, has_arabic(name))
+            if len(segs) > 1:
+                hit = self._with_segments(hit, segs, qtoks, country, sel, day)
             with self._lock:
                 self._cache[key] = hit
                 if len(self._cache) > _CACHE_SIZE:
                     self._cache.popitem(last=False)
         return qtoks, hit
+
+    def _with_segments(
+        self,
+        hit: tuple[Match, ...],
+        segs: list[str],
+        qtoks: tuple[str, ...],
+        country: str | None,
+        sel: frozenset[str] | None,
+        day: _dt.date,
+    ) -> tuple[Match, ...]:
+        """A name written in several scripts ("Huawei Technologies Co., Ltd. 华为技术有限公司") is
+        also screened part by part: each entry keeps its best hit, whole name or part."""
+        best = {(m.list_id, m.entry_id): m for m in hit}
+        for seg in segs:
+            st = normalise_tokens(seg)
+            if not st or st == qtoks:
+                continue
+            for m in self._compute(st, country, sel, day, has_arabic(seg)):
+                k = (m.list_id, m.entry_id)
+                if k not in best or m.score > best[k].score:
+                    best[k] = attrs.evolve(
+                        m,
+                        explanation=m.explanation[:-1]
+                        + f"; matched on the part {seg!r} of the name, written in another script.",
+                    )
+        return tuple(sorted(best.values(), key=lambda m: (-m.score, m.list_id, m.entry_id)))
 
     def _clearing(self, norm: str, m: Match, day: _dt.date) -> ClearedMatch | None:
         """The clearing in force on ``day`` for this (normalised party name, hit), if any (the
@@ -269,12 +304,38 @@ class Screener:
         country: str | None,
         sel: frozenset[str] | None,
         day: _dt.date,
+        abjad: bool = False,
     ) -> tuple[Match, ...]:
+        """Hits for canonical tokens; ``abjad``: the name was written in Arabic script."""
         if not qtoks:
             return ()
+        half = len(qtoks) // 2
+        if half and len(qtoks) % 2 == 0 and qtoks[:half] == qtoks[half:]:
+            # the same words twice: the name written twice, or a listed name that repeats a
+            # word ("AUNG, Aung"): both readings are scored, each entry keeps its best
+            once = self._compute(qtoks[:half], country, sel, day, abjad)
+            twice = self._compute_once(qtoks, country, sel, day, abjad)
+            best = {(m.list_id, m.entry_id): m for m in twice}
+            for m in once:
+                k = (m.list_id, m.entry_id)
+                if k not in best or m.score > best[k].score:
+                    best[k] = m
+            return tuple(sorted(best.values(), key=lambda m: (-m.score, m.list_id, m.entry_id)))
+        return self._compute_once(qtoks, country, sel, day, abjad)
+
+    def _compute_once(
+        self,
+        qtoks: tuple[str, ...],
+        country: str | None,
+        sel: frozenset[str] | None,
+        day: _dt.date,
+        abjad: bool,
+    ) -> tuple[Match, ...]:
+        if abjad:
+            qtoks = abjad_tokens(qtoks)
         idx = self._index
         floor = self.review_threshold - _COUNTRY_AGREES
-        ranked, sims = idx.candidates(qtoks, floor)
+        ranked, sims = idx.candidates(qtoks, floor, abjad)
         best: dict[int, tuple[float, Match, int]] = {}
         names, entries = idx.names, idx.entries
         # every name that can reach the review threshold is scored (no cap on candidates)
@@ -320,6 +381,13 @@ class Screener:
             level = "review"
             what = "an acronym" if nm.form == "acronym" else f"a {_quality_word(nm.quality)}"
             notes.append(f"{what} alone is not a match")
+        if sc.contained:
+            level = "review"
+            notes.append(
+                "the listed name appears whole within the longer party name (score raised to "
+                f"{score:.2f} from {sc.edit:.2f}); a person decides whether the extra words "
+                "make it another party"
+            )
         if level == "match" and sc.listed_coverage < _PARTIAL_COVERAGE:
             # e.g. 'Municipal Public Security Bureau' against 'Urumqi Municipal Public Security
             # Bureau': every word of the query is listed, but a distinguishing word of the

@@ -57,6 +57,13 @@ LEGAL_PHRASES: tuple[tuple[str, ...], ...] = (
     ("obshchestvo", "s", "ogranichennoy", "otvetstvennostyu"),
     ("aktsionernoe", "obshchestvo"),
     ("aktsionernoye", "obshchestvo"),
+    # Chinese legal forms romanised one syllable per character (names in Chinese script)
+    ("gu", "fen", "you", "xian", "gong", "si"),
+    ("you", "xian", "ze", "ren", "gong", "si"),
+    ("you", "xian", "gong", "si"),
+    ("ji", "tuan", "you", "xian", "gong", "si"),
+    ("you", "xian", "gongsi"),
+    ("gong", "si"),
 )
 
 # Words carrying no identifying weight: articles, prepositions and Arabic/Romance particles.
