@@ -77,6 +77,8 @@ def abjad_keys(tok: str) -> set[str]:
     also without ``w`` (a written long u: ``mhmwd`` is ``mahmud``) and without an initial ``l``
     (the article joined: ``lrhmn`` is ``al-rahman``)."""
     forms = {tok, tok.replace("w", "")}
+    # letters Latin spellings write otherwise: ذ ظ (dh: z), ث (th: s)
+    forms |= {f.replace("dh", "z").replace("th", "s") for f in forms}
     if tok.startswith("l") and len(tok) >= 4:
         forms |= {f[1:] for f in forms if f.startswith("l")}
     # a final h may be a written final vowel (ta marbuta) or an h Latin spellings drop

@@ -230,9 +230,9 @@ def abjad_tokens(tokens: tuple[str, ...]) -> tuple[str, ...]:
     for t in tokens:
         if len(t) < 2:  # a lone letter: the article "al" written apart, or a stray letter
             continue
-        if t == "llh" and out and out[-1] == "bd":  # "Abd Allah" is one name: Abdallah
-            out[-1] = "bdllh"
-        elif t.startswith("bdl") and len(t) >= 6 and t != "bdllh":
+        if t == "llh" and out and len(out[-1]) >= 2:  # "Abd Allah", "Najib Allah": one name
+            out[-1] += "llh"  # Abdallah, Najibullah
+        elif t.startswith("bdl") and len(t) >= 6 and not t.startswith("bdll"):
             out += ["bd", t[3:]]
         elif t.startswith("bd") and len(t) >= 5 and not t.startswith("bdll"):
             out += ["bd", t[2:]]
