@@ -365,7 +365,8 @@ class NameIndex:
                     skel[sk].append(t)
         self.particle = dict(particle)
         self.skeletons = dict(skel)
-        # a name whose heaviest token is at least this rare can be found inside a longer query
+        # a name can be found inside a longer query when one of its words is this rare: in at
+        # most about n / sqrt(2n) of the n indexed names (~140 of the bundled 38,000)
         self.distinct_weight = 0.5 * self.max_weight
 
     def __len__(self) -> int:
