@@ -527,7 +527,7 @@ class AppliedClearance:
     entry_id: str
     entry_name: str
     cleared_by: str
-    reason: str
+    basis: str
     expires: str  # ISO date, exclusive
     cleared_at: str | None = None  # RFC 3339 or ISO date, when known
 
@@ -540,7 +540,7 @@ class AppliedClearance:
             "entry_name": self.entry_name,
             "cleared_by": self.cleared_by,
             "cleared_at": self.cleared_at,
-            "reason": self.reason,
+            "basis": self.basis,
             "expires": self.expires,
         }
 

@@ -394,7 +394,7 @@ def _applied(p: Party, hit: ScreeningHit, c: Any) -> AppliedClearance:
         entry_id=hit.entry_id,
         entry_name=hit.entry_name,
         cleared_by=str(c.cleared_by),
-        reason=str(getattr(c, "reason", None) or getattr(c, "basis", "")),
+        basis=str(getattr(c, "basis", None) or getattr(c, "reason", "")),
         expires=c.expires.isoformat(),
         cleared_at=None if at is None else at.isoformat(),
     )

@@ -189,7 +189,7 @@ def test_engine_clearance_suppresses_the_hit_and_is_listed() -> None:
     assert (c.party, c.list, c.entry_id, c.cleared_by, c.expires) == (
         "Acme Listed", "un", "E-1", "j.doe", "2027-01-01"
     )
-    assert d.to_dict()["cleared"][0]["reason"] == "different company, DD-9"
+    assert d.to_dict()["cleared"][0]["basis"] == "different company, DD-9"
     assert c.cleared_at is not None and c.cleared_at.startswith("2026-05-02T08:00:00")
     assert d.outcome == Outcome.AUTHORISED
 
