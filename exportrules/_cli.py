@@ -627,6 +627,10 @@ def build_parser() -> argparse.ArgumentParser:
     lu.add_argument("--as-of", type=_date_arg, help="the list's as-of date, if the file lacks it")
     lu.add_argument("--dest", help="folder for updated lists (default: $EXPORTRULES_LISTS_DIR)")
     lu.set_defaults(func=cmd_lists_update)
+
+    from ._service.cli import add_parser as add_serve  # argparse only: no web imports
+
+    add_serve(sub)
     return p
 
 
