@@ -25,9 +25,8 @@ _DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", re.ASCII)
 
 
 def _screener(st: ServiceState) -> Screener:
-    """The engine's screener when it screens with the default lists, else the default one."""
-    s = st.engine._get_screener()
-    return s if isinstance(s, Screener) else Screener.default()
+    """The process's default screener: the same lists (and object) the engine screens with."""
+    return Screener.default()
 
 
 def _invalid(problems: list[dict[str, str]]) -> HTTPProblem:

@@ -167,6 +167,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
             log_level=args.log_level,
             timeout_graceful_shutdown=args.graceful_timeout,
             server_header=False,
+            log_config=_log_config(args.log_level),
         )
     finally:
         for sig, handler in previous.items():
@@ -174,6 +175,21 @@ def cmd_serve(args: argparse.Namespace) -> int:
         if tmp:
             shutil.rmtree(tmp, ignore_errors=True)
     return EXIT_OK
+
+
+def _log_config(level: str) -> dict[str, Any]:
+    """uvicorn's logging set-up, with the library's own messages (start, faults) added."""
+    import copy
+
+    from uvicorn.config import LOGGING_CONFIG
+
+    cfg: dict[str, Any] = copy.deepcopy(LOGGING_CONFIG)
+    cfg["loggers"]["exportrules"] = {
+        "handlers": ["default"],
+        "level": level.upper(),
+        "propagate": False,
+    }
+    return cfg
 
 
 def _listen(args: argparse.Namespace) -> tuple[str, int, int]:
