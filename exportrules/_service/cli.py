@@ -79,7 +79,10 @@ def add_parser(sub: Any) -> None:
         help="seconds to let running requests finish on SIGTERM/SIGINT (default 30)",
     )
     sv.add_argument(
-        "--log-level", default="info", choices=["critical", "error", "warning", "info", "debug"]
+        "--log-level",
+        default="info",
+        choices=["critical", "error", "warning", "info", "debug"],
+        help="server and exportrules log level (default info)",
     )
     sv.set_defaults(func=cmd_serve)
 
