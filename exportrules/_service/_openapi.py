@@ -62,6 +62,27 @@ _SCHEMAS: dict[str, Any] = {
             "problems": {"type": "array", "minItems": 1, "items": _PROBLEM},
         },
     },
+    "InvalidJSON": {
+        "type": "object",
+        "description": "The body is not UTF-8 text (invalid_utf8) or not JSON (invalid_json).",
+        "additionalProperties": False,
+        "required": ["error", "problems"],
+        "properties": {
+            "error": {"enum": ["invalid_json", "invalid_utf8"]},
+            "problems": {"type": "array", "minItems": 1, "items": _PROBLEM},
+        },
+    },
+    "EngineFault": {
+        "type": "object",
+        "description": "The engine failed on a valid transaction (engine_fault), or its "
+        "decision could not be written as UTF-8 JSON (output_error).",
+        "additionalProperties": False,
+        "required": ["error", "problems"],
+        "properties": {
+            "error": {"enum": ["engine_fault", "output_error"]},
+            "problems": {"type": "array", "minItems": 1, "items": _PROBLEM},
+        },
+    },
     "InvalidRequest": {
         "type": "object",
         "description": "A request other than a transaction (screening, query parameters) is "
@@ -81,7 +102,6 @@ _SCHEMAS: dict[str, Any] = {
                 "enum": [
                     "unauthorized",
                     "request_too_large",
-                    "engine_fault",
                     "internal_error",
                     "not_found",
                     "method_not_allowed",
@@ -94,13 +114,24 @@ _SCHEMAS: dict[str, Any] = {
     "BatchError": {
         "type": "object",
         "description": "The output line for an input line that could not be decided: its line "
-        "number and why (the same record as `exportrules evaluate --batch`).",
-        "required": ["record", "error"],
+        "number, why, and what (the same record as `exportrules evaluate --batch`; "
+        "request_too_large is the service's own: a line, or the rest of the body, over its "
+        "size limit).",
+        "additionalProperties": False,
+        "required": ["record", "error", "problems"],
         "properties": {
             "record": {"type": "integer", "minimum": 1, "description": "1-based input line"},
-            "error": {"type": "string"},
-            "problems": {"type": "array", "items": _PROBLEM},
-            "message": {"type": "string"},
+            "error": {
+                "enum": [
+                    "invalid_utf8",
+                    "invalid_json",
+                    "invalid_transaction",
+                    "engine_fault",
+                    "output_error",
+                    "request_too_large",
+                ]
+            },
+            "problems": {"type": "array", "minItems": 1, "items": _PROBLEM},
         },
     },
     "ScreenRequest": {
@@ -263,10 +294,10 @@ def openapi(*, auth: bool, max_request_bytes: int, max_batch_bytes: int) -> dict
                 "Decide one transaction",
                 {
                     "200": _json("Decision", "The decision"),
+                    "400": _json("InvalidJSON", "The body is not UTF-8 JSON"),
                     "422": {
-                        "description": "Invalid transaction, or a body that is not UTF-8 JSON "
-                        "(InvalidTransaction, path ''); or a malformed query parameter "
-                        "(InvalidRequest)",
+                        "description": "Invalid transaction (every problem with its JSON path), "
+                        "or a malformed query parameter (InvalidRequest)",
                         "content": {
                             "application/json": {
                                 "schema": {
@@ -373,6 +404,12 @@ def openapi(*, auth: bool, max_request_bytes: int, max_batch_bytes: int) -> dict
                 },
                 operationId="metrics",
             )
+        },
+    }
+    paths["/v1/evaluate"]["post"]["responses"]["500"] = {
+        "description": "The engine failed on a valid transaction, or an internal error",
+        "content": {
+            "application/json": {"schema": {"oneOf": [_ref("EngineFault"), _ref("Error")]}}
         },
     }
     doc: dict[str, Any] = {

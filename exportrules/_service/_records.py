@@ -1,83 +1,69 @@
-"""One input record in, one encoded output record out: the service's evaluation step.
+"""The service's evaluation step: the library's per-record pipeline, ``exportrules._batch``.
 
-Every failure becomes a record (never an exception): ``invalid`` for input that breaks the
-contract (not UTF-8, not JSON, not a valid transaction), ``fault`` for a failure inside the
-engine. The shapes are those of ``exportrules evaluate --batch``.
+``/v1/evaluate`` and ``/v1/evaluate/batch`` call the same decode, parse, validate, evaluate and
+encode steps as ``exportrules evaluate`` and ``evaluate --batch``, so the answers and the error
+records are the same by construction. Every failure becomes an answer, never an exception.
 """
 
 from __future__ import annotations
 
 import json
-import logging
 from collections.abc import Sequence
-from typing import Literal
+from typing import NamedTuple
 
+from .. import _batch
 from .._engine import Engine
-from .._errors import EvaluationError, InvalidTransaction, Problem
-from .._validate import loads_strict
+from .._errors import Problem
 
-__all__ = ["Result", "decide", "decide_lines"]
+__all__ = ["TOO_LARGE", "Answer", "decide_lines", "decide_one"]
 
-log = logging.getLogger("exportrules.service")
+#: the error code of a batch line (or the rest of a batch) over the service's size limit
+TOO_LARGE = "request_too_large"
 
-Kind = Literal["decision", "invalid", "fault"]
-
-
-class Result(tuple[Kind, bytes, str | None]):
-    """(kind, encoded JSON object without a newline, decision outcome or None)."""
-
-    __slots__ = ()
-
-    @property
-    def kind(self) -> Kind:
-        return self[0]
-
-    @property
-    def body(self) -> bytes:
-        return self[1]
-
-    @property
-    def outcome(self) -> str | None:
-        return self[2]
+# HTTP status of a single evaluation by error code: the body is not UTF-8 JSON (400), not a
+# valid transaction (422), or the engine failed (500)
+STATUS = {
+    None: 200,
+    _batch.INVALID_UTF8: 400,
+    _batch.INVALID_JSON: 400,
+    _batch.INVALID_TRANSACTION: 422,
+    _batch.ENGINE_FAULT: 500,
+    _batch.OUTPUT_ERROR: 500,
+}
 
 
-def _dump(obj: object) -> bytes:
-    return json.dumps(obj, ensure_ascii=False).encode("utf-8")
+class Answer(NamedTuple):
+    """One evaluation's answer: the JSON body, the error code (None for a decision) and the
+    decision's outcome."""
+
+    body: bytes
+    error: str | None
+    outcome: str | None
 
 
-def decide(
-    engine: Engine, raw: bytes, *, replace_date: str | None = None, record: int | None = None
-) -> Result:
-    """Decode, parse, validate and evaluate one transaction, and encode the answer.
-
-    ``record`` (a 1-based line number) is added to error objects, as in a batch.
-    """
-    extra = {} if record is None else {"record": record}
+def decide_one(engine: Engine, raw: bytes, *, replace_date: str | None = None) -> Answer:
+    """One transaction: the decision, or ``{"error": code, "problems": [...]}`` (for an invalid
+    transaction exactly ``InvalidTransaction.to_dict()``)."""
     try:
-        try:
-            text = raw.decode("utf-8")
-        except UnicodeDecodeError as e:
-            raise InvalidTransaction([Problem("", f"not UTF-8 text: {e}")]) from None
-        data = loads_strict(text)
-        if replace_date is not None and isinstance(data, dict):
-            data = {**data, "date": replace_date}
-        d = engine.evaluate(data)
-        try:
-            body = d.to_json().encode("utf-8")
-        except UnicodeEncodeError as e:  # e.g. a lone surrogate carried into a message
-            raise InvalidTransaction(
-                [Problem("", f"the decision cannot be written as UTF-8: {e}")]
-            ) from None
-        return Result(("decision", body, d.outcome.value))
-    except InvalidTransaction as e:
-        return Result(("invalid", _dump({**extra, **e.to_dict()}), None))
-    except RecursionError:
-        e2 = InvalidTransaction([Problem("", "nested too deeply to read")])
-        return Result(("invalid", _dump({**extra, **e2.to_dict()}), None))
-    except Exception as e:  # an engine fault must not end the service or a batch
-        log.exception("engine fault%s", f" on record {record}" if record else "")
-        msg = str(e) if isinstance(e, EvaluationError) else f"{type(e).__name__}: {e}"
-        return Result(("fault", _dump({**extra, "error": "engine_fault", "message": msg}), None))
+        d = _batch.decide(engine, raw, replace_date=replace_date)
+        return Answer(_batch.encode_decision(d), None, d.outcome.value)
+    except _batch.RecordError as e:
+        doc = {
+            "error": e.code,
+            "problems": [{"path": p.path, "message": p.message} for p in e.problems],
+        }
+        return Answer(json.dumps(doc, ensure_ascii=False).encode("utf-8"), e.code, None)
+
+
+def _outcome(r: _batch.Result) -> str | None:
+    if r.error is not None:
+        return None
+    # the decision's outcome, read from its JSON without decoding it all
+    i = r.data.find(b'"outcome": "')
+    if i < 0:
+        return None
+    j = r.data.find(b'"', i + 12)
+    return r.data[i + 12 : j].decode("ascii", "replace")
 
 
 def decide_lines(
@@ -86,13 +72,18 @@ def decide_lines(
     *,
     replace_date: str | None,
     limit: int,
-) -> list[Result]:
-    """``decide`` over numbered batch lines; a None line was longer than ``limit`` bytes."""
+) -> list[Answer]:
+    """Numbered batch lines to answers, one each, in order (``_batch.process_record``); a line
+    given as None was longer than ``limit`` bytes and becomes a ``request_too_large`` record."""
     out = []
     for n, raw in lines:
         if raw is None:
-            e = InvalidTransaction([Problem("", f"line longer than the limit of {limit} bytes")])
-            out.append(Result(("invalid", _dump({"record": n, **e.to_dict()}), None)))
+            r = _batch.error_record(
+                n,
+                TOO_LARGE,
+                [Problem("", f"the line is longer than this service's limit of {limit} bytes")],
+            )
         else:
-            out.append(decide(engine, raw, replace_date=replace_date, record=n))
+            r = _batch.process_record(engine, raw, n, replace_date=replace_date)
+        out.append(Answer(r.data, r.error, _outcome(r)))
     return out

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import AsyncIterator, Sequence
 
 from starlette.concurrency import run_in_threadpool
@@ -11,9 +10,11 @@ from starlette.responses import Response, StreamingResponse
 from starlette.routing import Route
 from starlette.types import Receive, Scope, Send
 
+from .. import _batch
+from .._errors import Problem
 from ._http import BatchTooLarge, as_of_param, check_batch_length, iter_lines, read_body, state
 from ._metrics import Metrics
-from ._records import Result, decide, decide_lines
+from ._records import STATUS, TOO_LARGE, Answer, decide_lines, decide_one
 
 __all__ = ["routes"]
 
@@ -32,16 +33,19 @@ class DuplexStreamingResponse(StreamingResponse):
         await self.stream_response(send)
 
 
-def _count(m: Metrics, results: Sequence[Result], batch: bool) -> None:
-    for r in results:
-        if r.kind == "decision":
-            m.decisions.labels(r.outcome).inc()
-        elif r.kind == "invalid":
+_INPUT = _batch.INPUT_ERRORS | {TOO_LARGE}
+
+
+def _count(m: Metrics, answers: Sequence[Answer], batch: bool) -> None:
+    for a in answers:
+        if a.error is None:
+            m.decisions.labels(a.outcome or "unknown").inc()
+        elif a.error in _INPUT:
             m.invalid.inc()
         else:
             m.faults.inc()
         if batch:
-            m.batch_records.labels("decision" if r.kind == "decision" else "error").inc()
+            m.batch_records.labels("decision" if a.error is None else "error").inc()
 
 
 async def evaluate(request: Request) -> Response:
@@ -49,10 +53,9 @@ async def evaluate(request: Request) -> Response:
     as_of = as_of_param(request)
     raw = await read_body(request, st.settings.max_request_bytes)
     # engine work runs in the thread pool: the event loop keeps serving other requests
-    res = await run_in_threadpool(decide, st.engine, raw, replace_date=as_of)
-    _count(st.metrics, [res], batch=False)
-    status = {"decision": 200, "invalid": 422, "fault": 500}[res.kind]
-    return Response(res.body, status_code=status, media_type="application/json")
+    ans = await run_in_threadpool(decide_one, st.engine, raw, replace_date=as_of)
+    _count(st.metrics, [ans], batch=False)
+    return Response(ans.body, status_code=STATUS[ans.error], media_type="application/json")
 
 
 async def evaluate_batch(request: Request) -> Response:
@@ -65,12 +68,12 @@ async def evaluate_batch(request: Request) -> Response:
         chunk: list[tuple[int, bytes | None]] = []
 
         async def flush() -> bytes:
-            results = await run_in_threadpool(
+            answers = await run_in_threadpool(
                 decide_lines, st.engine, chunk, replace_date=as_of, limit=s.max_request_bytes
             )
-            _count(st.metrics, results, batch=True)
+            _count(st.metrics, answers, batch=True)
             chunk.clear()
-            return b"".join(r.body + b"\n" for r in results)
+            return b"".join(a.body + b"\n" for a in answers)
 
         try:
             async for item in iter_lines(
@@ -83,18 +86,18 @@ async def evaluate_batch(request: Request) -> Response:
             if chunk:
                 yield await flush()
             st.metrics.batch_records.labels("error").inc()
-            yield (
-                json.dumps(
-                    {
-                        "record": e.line,
-                        "error": "request_too_large",
-                        "message": f"the batch body is larger than this service's limit of "
-                        f"{e.limit} bytes; lines from {e.line} on were not read",
-                        "limit": e.limit,
-                    }
-                ).encode()
-                + b"\n"
+            last = _batch.error_record(
+                e.line,
+                TOO_LARGE,
+                [
+                    Problem(
+                        "",
+                        f"the batch body is larger than this service's limit of {e.limit} "
+                        f"bytes; lines from {e.line} on were not read",
+                    )
+                ],
             )
+            yield last.data + b"\n"
             return
         if chunk:
             yield await flush()

@@ -17,6 +17,7 @@ import pytest
 
 from exportrules import Engine, InvalidTransaction
 from exportrules._cli import main as cli_main
+from exportrules._errors import InvalidJSON
 from exportrules._service._app import create_app
 from exportrules._service._settings import Settings
 from exportrules._validate import loads_strict
@@ -165,51 +166,57 @@ def test_evaluate_as_of_replaces_the_date(client: httpx.Client, engine: Engine) 
         assert r.json()["problems"][0]["path"] == "as_of"
 
 
-def _library_error(body: bytes, engine: Engine) -> dict[str, Any]:
+def _library_answer(body: bytes, engine: Engine) -> tuple[int, dict[str, Any]]:
+    """What the library says about a body: 400 if it is not UTF-8 JSON, 422 if it is not a
+    valid transaction, each with the library's error object."""
     try:
-        engine.evaluate(loads_strict(body.decode("utf-8")))
+        text = body.decode("utf-8")
+    except UnicodeDecodeError:
+        return 400, {"error": "invalid_utf8"}
+    try:
+        engine.evaluate(loads_strict(text))
+    except InvalidJSON as e:
+        return 400, e.to_dict()
     except InvalidTransaction as e:
-        return e.to_dict()
+        return 422, e.to_dict()
     raise AssertionError("the library accepted it")
 
 
-@pytest.mark.parametrize(
-    "body",
-    [
-        # invalid transactions: every problem with its JSON path
-        json.dumps({"export_from": "XX", "lines": []}).encode(),
-        json.dumps({**GOOD, "lines": [{"id": "1", "quantity": -1}], "extra": 1}).encode(),
-        json.dumps({**GOOD, "parties": [{"role": "spy", "name": ""}]}).encode(),
-        json.dumps([GOOD]).encode(),
-        b'{"export_from": "DE", "export_from": "DE"}',  # duplicate key
-        b'{"export_from": NaN}',
-        # not JSON at all
-        b"not json",
-        b"",
-        b'{"export_from": "DE",',
-    ],
-)
-def test_evaluate_invalid_is_422_like_the_library(
+BAD_BODIES = [
+    # invalid transactions: every problem with its JSON path
+    json.dumps({"export_from": "XX", "lines": []}).encode(),
+    json.dumps({**GOOD, "lines": [{"id": "1", "quantity": -1}], "extra": 1}).encode(),
+    json.dumps({**GOOD, "parties": [{"role": "spy", "name": ""}]}).encode(),
+    json.dumps({**GOOD, "parties": [{"role": "end_user", "name": "A\ud800B"}]}).encode(),
+    json.dumps({**GOOD, "lines": [{"id": "1", "value": 10**400}]}).encode(),
+    json.dumps([GOOD]).encode(),
+    b'{"export_from": "DE", "export_from": "DE"}',  # duplicate key
+    b"[" * 30_000 + b"]" * 30_000,  # nested too deeply
+    # not JSON at all
+    b'{"export_from": NaN}',
+    b"not json",
+    b"",
+    b'{"export_from": "DE",',
+]
+
+
+@pytest.mark.parametrize("body", BAD_BODIES, ids=range(len(BAD_BODIES)))
+def test_evaluate_bad_input_is_refused_like_the_library(
     client: httpx.Client, engine: Engine, body: bytes
 ) -> None:
     r = client.post("/v1/evaluate", content=body, headers={"content-type": "application/json"})
-    assert r.status_code == 422, r.text
-    assert r.json() == _library_error(body, engine)
-    assert r.json()["error"] == "invalid_transaction" and r.json()["problems"]
+    status, doc = _library_answer(body, engine)
+    assert r.status_code == status, r.text
+    assert r.json() == doc
+    assert r.json()["problems"] and all(set(p) == {"path", "message"} for p in doc["problems"])
 
 
-def test_evaluate_not_utf8_is_422_with_a_clear_message(client: httpx.Client) -> None:
+def test_evaluate_not_utf8_is_400_with_a_clear_message(client: httpx.Client) -> None:
     r = client.post("/v1/evaluate", content=b'{"id": "\xff\xfe"}')
-    assert r.status_code == 422
-    assert r.json()["problems"] == [{"path": "", "message": r.json()["problems"][0]["message"]}]
-    assert "UTF-8" in r.json()["problems"][0]["message"]
-
-
-def test_evaluate_deep_nesting_is_422_not_a_crash(client: httpx.Client) -> None:
-    deep = b"[" * 30_000 + b"]" * 30_000
-    r = client.post("/v1/evaluate", content=deep)
-    assert r.status_code == 422
-    assert r.json()["error"] == "invalid_transaction"
+    assert r.status_code == 400
+    assert r.json()["error"] == "invalid_utf8"
+    [p] = r.json()["problems"]
+    assert p["path"] == "" and "UTF-8" in p["message"]
     assert client.get("/healthz").status_code == 200
 
 
@@ -256,33 +263,40 @@ def _batch_lines() -> list[bytes]:
             rows.append(b"{not json")  # not JSON
         elif i % 13 == 6:
             rows.append(b"   ")  # blank: no output, keeps its number
+        elif i % 17 == 8:
+            rows.append(BAD_BODIES[(i // 17) % len(BAD_BODIES)])  # bad in every other way
+        elif i % 19 == 9:
+            rows.append(b'{"id": "\xff"}')  # not UTF-8
         else:
             rows.append(json.dumps(tx).encode())
     return rows
 
 
 def test_batch_matches_the_cli_batch_record_for_record(
-    client: httpx.Client, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    client: httpx.Client, tmp_path: Path, capsysbinary: pytest.CaptureFixture[bytes]
 ) -> None:
     rows = _batch_lines()
     body = b"\n".join(rows) + b"\n"
     r = client.post("/v1/evaluate/batch", content=body)
     assert r.status_code == 200
     assert r.headers["content-type"].startswith("application/x-ndjson")
-    got = [json.loads(x) for x in r.text.splitlines()]
+    got = [json.loads(x) for x in r.content.splitlines()]
     f = tmp_path / "in.jsonl"
     f.write_bytes(body)
     assert cli_main(["evaluate", "--batch", str(f), "--no-progress"]) == 2
-    want = [json.loads(x) for x in capsys.readouterr().out.splitlines()]
+    want = [json.loads(x) for x in capsysbinary.readouterr().out.splitlines()]
     assert [_stable(x) for x in got] == [_stable(x) for x in want]
     # one answer per non-blank line, in order; errors carry their line number
     numbered = [n for n, row in enumerate(rows, 1) if row.strip()]
     assert len(got) == len(numbered)
+    codes = set()
     for n, rec in zip(numbered, got):
         if "record" in rec:
-            assert rec["record"] == n and rec["error"] == "invalid_transaction"
+            assert rec["record"] == n and rec["problems"]
+            codes.add(rec["error"])
         else:
             assert rec["transaction"] == f"B-{n - 1}"
+    assert codes == {"invalid_json", "invalid_transaction", "invalid_utf8"}
 
 
 def test_batch_bad_lines_of_every_kind(client: httpx.Client) -> None:
@@ -294,14 +308,18 @@ def test_batch_bad_lines_of_every_kind(client: httpx.Client) -> None:
         json.dumps({**GOOD, "lines": [{"id": "1", "description": "y" * MAX_REQUEST}]}).encode(),
         json.dumps(GOOD).encode(),
     ]
-    r = client.post("/v1/evaluate/batch", content=b"\r\n".join(lines))  # CRLF and no final EOL
+    r = client.post("/v1/evaluate/batch", content=b"\r\n".join(lines))  # CRLF, no final EOL
     assert r.status_code == 200
     got = [json.loads(x) for x in r.text.splitlines()]
     assert len(got) == 6
     assert got[0]["transaction"] == "S-1" and got[5]["transaction"] == "S-1"
-    for n in (2, 3, 4, 5):
-        assert got[n - 1]["record"] == n and got[n - 1]["error"] == "invalid_transaction"
-    assert "UTF-8" in got[1]["problems"][0]["message"]
+    assert [g.get("record") for g in got] == [None, 2, 3, 4, 5, None]
+    assert [g.get("error") for g in got[1:5]] == [
+        "invalid_utf8",
+        "invalid_transaction",
+        "invalid_transaction",
+        "request_too_large",
+    ]
     assert "limit" in got[4]["problems"][0]["message"]
 
 
@@ -366,7 +384,8 @@ def test_batch_over_the_limit_ends_with_an_error_record(
             yield line * per
 
     got = [json.loads(x) for x in _dechunk(_raw_batch(service.port, body)).splitlines()]
-    assert got[-1]["error"] == "request_too_large" and got[-1]["limit"] == MAX_BATCH
+    assert got[-1]["error"] == "request_too_large"
+    assert f"limit of {MAX_BATCH} bytes" in got[-1]["problems"][0]["message"]
     assert len(got) > 200 and all(g["transaction"] == "S-1" for g in got[:-1])
     assert got[-1]["record"] == len(got)  # the first line not answered
     # with a declared length, refused before reading
@@ -535,14 +554,15 @@ def test_engine_fault_is_500_and_counted_and_batch_goes_on() -> None:
     with thread_server(app) as base, httpx.Client(base_url=base) as c:
         r = c.post("/v1/evaluate", json={**TL_TX, "id": "boom"})
         assert r.status_code == 500
-        assert r.json() == {"error": "engine_fault", "message": "RuntimeError: kaput"}
+        kaput = [{"path": "", "message": "RuntimeError: kaput"}]
+        assert r.json() == {"error": "engine_fault", "problems": kaput}
         r = c.post(
             "/v1/evaluate/batch",
             content="\n".join(json.dumps({**TL_TX, "id": i}) for i in ("a", "boom", "c")),
         )
         got = [json.loads(x) for x in r.text.splitlines()]
         assert [g.get("transaction") for g in got] == ["a", None, "c"]
-        assert got[1] == {"record": 2, "error": "engine_fault", "message": "RuntimeError: kaput"}
+        assert got[1] == {"record": 2, "error": "engine_fault", "problems": kaput}
         assert _metric(c.get("/metrics").text, "exportrules_engine_faults_total") == 2
 
 
