@@ -1,7 +1,8 @@
 """The ``exportrules`` command line.
 
-Exit codes: 0 decided (or success), 1 golden-case failures, 2 invalid transaction or usage,
-3 rule-set error, 4 engine fault, 130 interrupted (Ctrl-C).
+Exit codes: 0 decided (or success), 1 golden-case failures (or a broken ledger), 2 invalid
+transaction or usage, 3 rule-set error, 4 engine fault, 5 ledger error (cannot open it, a record
+or a licence debit refused), 130 interrupted (Ctrl-C).
 """
 
 from __future__ import annotations
@@ -20,7 +21,10 @@ from typing import IO, Any, TextIO
 from . import _batch
 from ._engine import Engine
 from ._errors import EvaluationError, InvalidTransaction, RuleSetError
+from ._ledger import LedgerError
+from ._ledger import cli as ledger_cli
 from ._model import Decision
+from ._validate import loads_strict
 from ._version import __version__
 
 EXIT_OK, EXIT_FAIL, EXIT_INVALID, EXIT_RULESET, EXIT_FAULT = 0, 1, 2, 3, 4
@@ -29,12 +33,16 @@ EXIT_INTERRUPTED = 130  # 128 + SIGINT, as shells report it
 DISCLAIMER = "Decision support, not legal advice."
 
 
-def _engine(args: argparse.Namespace) -> Engine:
+def _engine(args: argparse.Namespace, ledger: Any = None) -> Engine:
     screening: Any = "default" if not getattr(args, "no_screening", False) else None
     if getattr(args, "regime", None):
         regimes = args.regime
         return Engine.from_paths(
-            regimes, backend=args.backend, screening=screening, strict_data=args.strict_data
+            regimes,
+            backend=args.backend,
+            screening=screening,
+            strict_data=args.strict_data,
+            ledger=ledger,
         )
     return Engine.default(
         backend=args.backend,
@@ -42,6 +50,7 @@ def _engine(args: argparse.Namespace) -> Engine:
         strict_data=args.strict_data,
         plugins=not getattr(args, "no_plugins", False),
         strict_plugins=getattr(args, "strict_plugins", False),
+        ledger=ledger,
     )
 
 
@@ -115,9 +124,15 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return EXIT_INVALID
+    problem = ledger_cli.check_evaluate_options(args)
+    if problem:
+        print(f"exportrules evaluate: {problem}", file=sys.stderr)
+        return EXIT_INVALID
     if args.batch:
         return _run_batch(args)
-    engine = _engine(args)
+    # with --record, the engine reads the licences' balances from the same ledger
+    ledger = ledger_cli.open_for_record(args) if args.record else None
+    engine = _engine(args, ledger)
     fh = _open_input(args.file)
     try:
         raw = fh.read()
@@ -140,6 +155,11 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
         print(f"engine fault: {'; '.join(str(p) for p in e.problems)}", file=sys.stderr)
         return EXIT_FAULT
     _write_bytes(out)
+    if ledger is not None:
+        sys.stdout.flush()
+        with ledger:
+            tx = _with_date(loads_strict(raw), args.as_of)
+            return ledger_cli.record_decision(ledger, args, tx, d)
     return EXIT_OK
 
 
@@ -198,7 +218,19 @@ class _StopOnInterrupt:
 def _run_batch(args: argparse.Namespace) -> int:
     """Stream a JSON-lines file: exactly one decision or error record per record, in input
     order; a bad record never stops the run (see ``_batch``)."""
-    engine = _engine(args)
+    recorder = (
+        ledger_cli.BatchRecorder(ledger_cli.open_for_record(args), args) if args.record else None
+    )
+    # with --record, evaluations read the licences' balances from the same ledger
+    engine = _engine(args, recorder.ledger if recorder is not None else None)
+    raws: dict[int, bytes] = {}  # with --record: each record's input, until it is recorded
+
+    def kept(records: Any) -> Any:
+        for number, raw in records:
+            if recorder is not None:
+                raws[number] = raw
+            yield number, raw
+
     total = None
     if args.file != "-":
         with open(args.file, "rb") as counting:
@@ -213,7 +245,10 @@ def _run_batch(args: argparse.Namespace) -> int:
     try:
         with _StopOnInterrupt() as stop:
             results = _batch.evaluate_records(
-                engine, _batch.read_records(fh), workers=args.workers, replace_date=args.as_of
+                engine,
+                kept(_batch.read_records(fh)),
+                workers=args.workers,
+                replace_date=args.as_of,
             )
             try:
                 for res in results:
@@ -225,6 +260,14 @@ def _run_batch(args: argparse.Namespace) -> int:
                         for p in res.problems:
                             sys.stderr.write(f"{args.file}:{res.number}: {p}\n")
                     out.write(res.data + b"\n")
+                    if recorder is not None:
+                        raw = raws.pop(res.number, b"")
+                        if res.error is None:
+                            recorder.add(
+                                f"{args.file}:{res.number}: ",
+                                _with_date(loads_strict(raw), args.as_of),
+                                json.loads(res.data),
+                            )
                     written += 1
                     last = res.number
                     prog.step()
@@ -245,9 +288,10 @@ def _run_batch(args: argparse.Namespace) -> int:
         )
         return EXIT_INTERRUPTED
     prog.done()
+    recorded = recorder.close() if recorder is not None else EXIT_OK
     if faults:
         return EXIT_FAULT
-    return EXIT_INVALID if bad_input else EXIT_OK
+    return EXIT_INVALID if bad_input else recorded
 
 
 def cmd_regimes_list(args: argparse.Namespace) -> int:
@@ -631,6 +675,8 @@ def build_parser() -> argparse.ArgumentParser:
     from ._service.cli import add_parser as add_serve  # argparse only: no web imports
 
     add_serve(sub)
+    ledger_cli.add_evaluate_options(ev)
+    ledger_cli.register(sub)
     return p
 
 
@@ -678,6 +724,9 @@ def _main(argv: Sequence[str] | None = None) -> int:
     except EvaluationError as e:
         print(f"engine fault: {e}", file=sys.stderr)
         return EXIT_FAULT
+    except LedgerError as e:
+        print(f"exportrules: {e}", file=sys.stderr)
+        return ledger_cli.EXIT_LEDGER
     except FileNotFoundError as e:
         print(f"exportrules: {e}", file=sys.stderr)
         return EXIT_INVALID

@@ -25,7 +25,7 @@ import threading
 from collections.abc import Iterator, Sequence
 from decimal import Decimal
 from typing import Any
-from urllib.parse import unquote, urlsplit
+from urllib.parse import parse_qsl, unquote, urlsplit
 
 from ._errors import LedgerError
 
@@ -255,7 +255,7 @@ class _SqliteCursor(Cursor):
 class SqliteStore(Store):
     dialect = "sqlite"
 
-    def __init__(self, path: str, create: bool, timeout: float) -> None:
+    def __init__(self, path: str, create: bool, timeout: float, synchronous: str = "full") -> None:
         super().__init__()
         self.path = path
         self.display = f"sqlite:///{path}"
@@ -288,7 +288,9 @@ class SqliteStore(Store):
                 mode = conn.execute("PRAGMA journal_mode").fetchone()[0]
                 if mode != "wal" and create:
                     conn.execute("PRAGMA journal_mode=WAL")
-            conn.execute("PRAGMA synchronous=FULL")
+            # FULL: a record is on disk when record() returns. NORMAL (in WAL mode) may lose the
+            # last records on a power cut, never corrupts, and commits several times faster.
+            conn.execute(f"PRAGMA synchronous={synchronous.upper()}")
         except sqlite3.DatabaseError as e:
             raise LedgerError(_sqlite_message(self.display, e)) from None
 
@@ -579,10 +581,18 @@ def open_store(url: str, *, create: bool, timeout: float = 30.0) -> Store:
             raise LedgerError(
                 f"{url!r}: write sqlite:///relative/path.db or sqlite:////absolute/path.db"
             )
-        path = unquote(rest[1:].split("?", 1)[0])
+        raw_path, _, query = rest[1:].partition("?")
+        path = unquote(raw_path)
         if not path:
             raise LedgerError(f"{url!r}: no file path after sqlite:///")
-        return SqliteStore(path, create, timeout)
+        opts = dict(parse_qsl(query, keep_blank_values=True))
+        unknown = sorted(set(opts) - {"synchronous"})
+        if unknown:
+            raise LedgerError(f"{url!r}: unknown option {', '.join(unknown)} (synchronous=)")
+        sync = opts.get("synchronous", "full").lower()
+        if sync not in ("full", "normal"):
+            raise LedgerError(f"{url!r}: synchronous is full (the default) or normal")
+        return SqliteStore(path, create, timeout, sync)
     if scheme in ("postgresql", "postgres"):
         return PostgresStore(url, timeout)
     raise LedgerError(

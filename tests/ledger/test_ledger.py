@@ -506,3 +506,16 @@ def test_decision_round_trip_survives_storage(ledger_url: str, engine: Engine) -
         back = led.get(rec.id)
     assert Decision.from_dict(back.body["decision"]) == d
     assert back.body["transaction"]["lines"][0]["value"] == 0.1
+
+
+def test_sqlite_synchronous_option(tmp_path: Path, engine: Engine) -> None:
+    t = tx()
+    with Ledger.open(f"sqlite:///{tmp_path}/n.db?synchronous=normal") as led:
+        led.record(engine.evaluate(t), t)
+        assert led._store.conn.execute("PRAGMA synchronous").fetchone()[0] == 1  # NORMAL
+    with Ledger.open(f"sqlite:///{tmp_path}/n.db") as led:
+        assert led._store.conn.execute("PRAGMA synchronous").fetchone()[0] == 2  # FULL
+    with pytest.raises(LedgerError, match="synchronous is full"):
+        Ledger.open(f"sqlite:///{tmp_path}/n.db?synchronous=off")
+    with pytest.raises(LedgerError, match="unknown option"):
+        Ledger.open(f"sqlite:///{tmp_path}/n.db?journal=delete")
