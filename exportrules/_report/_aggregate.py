@@ -30,6 +30,7 @@ if TYPE_CHECKING:
 __all__ = ["CATEGORY_LABELS", "OUTCOMES", "build_report", "category_of"]
 
 OUTCOMES = [o.value for o in sorted(Outcome, reverse=True)]  # most severe first
+RESOLVED = "resolved"  # a review finding a named person resolved (by_reason only)
 
 CATEGORY_LABELS = {
     "0": "Nuclear materials, facilities and equipment",
@@ -75,6 +76,9 @@ def category_of(regime: str, code: Any) -> tuple[str, str]:
     return "other", "Other codes"
 
 
+_ZERO = Decimal(0)
+
+
 class _Cell:
     __slots__ = ("lines", "tx", "values")
 
@@ -83,12 +87,12 @@ class _Cell:
         self.lines = 0
         self.values: dict[str, Decimal] = {}
 
-    def add(self, tx: str, value: Any, currency: Any, line: bool = True) -> None:
+    def add(self, tx: str, value: Decimal | None, currency: Any, line: bool = True) -> None:
         self.tx.add(tx)
         if line:
             self.lines += 1
             if value is not None and currency:
-                self.values[currency] = self.values.get(currency, Decimal(0)) + to_decimal(value)
+                self.values[currency] = self.values.get(currency, _ZERO) + value
 
     def out(self) -> dict[str, Any]:
         return {
@@ -104,7 +108,7 @@ class _Table:
         self.cells: dict[tuple[Any, ...], _Cell] = {}
 
     def add(
-        self, key: tuple[Any, ...], tx: str, value: Any, currency: Any, line: bool = True
+        self, key: tuple[Any, ...], tx: str, value: Decimal | None, currency: Any, line: bool = True
     ) -> None:
         c = self.cells.get(key)
         if c is None:
@@ -124,7 +128,8 @@ class _Table:
 
 
 def _oi(outcome: Any) -> int:
-    return OUTCOMES.index(outcome) if outcome in OUTCOMES else len(OUTCOMES)
+    order = [*OUTCOMES[:3], RESOLVED, *OUTCOMES[3:]]
+    return order.index(outcome) if outcome in order else len(order)
 
 
 def build_report(
@@ -138,6 +143,7 @@ def build_report(
     verification = ledger.verify() if verify else None
     latest: dict[str, Mapping[str, Any]] = {}
     records = shipments = 0
+    resolutions = 0
     shipped_values: dict[str, Decimal] = {}
     usage: dict[tuple[str, str], dict[str, Any]] = {}
     first_at = last_at = None
@@ -183,16 +189,23 @@ def build_report(
 
     for key, body in latest.items():
         tx, dec = body["transaction"], body["decision"]
+        resolutions += sum(1 for r in dec.get("resolutions") or () if r.get("applied"))
         lines = tx.get("lines") or []
-        vals = {ln["id"]: (ln.get("value"), ln.get("currency")) for ln in lines}
+        vals: dict[str, tuple[Decimal | None, Any]] = {
+            ln["id"]: (
+                None if ln.get("value") is None else to_decimal(ln["value"]),
+                ln.get("currency"),
+            )
+            for ln in lines
+        }
         by_id = {ln["id"]: ln for ln in lines}
         overall = dec["outcome"]
-        for ln in lines:
-            total.add(key, ln.get("value"), ln.get("currency"))
+        for v, c in vals.values():
+            total.add(key, v, c)
+            by_outcome.add((overall,), key, v, c)
         if not lines:
             total.add(key, None, None, line=False)
-        for ln in lines or [{}]:
-            by_outcome.add((overall,), key, ln.get("value"), ln.get("currency"), line=bool(ln))
+            by_outcome.add((overall,), key, None, None, line=False)
         timeline.add((body["recorded_at"][:bucket_len], overall), key, None, None, line=False)
         dest = tx.get("destination", "?")
         cyber_ids = {
@@ -249,7 +262,7 @@ def build_report(
                             row["authorisation_types"].get(kind, 0) + 1
                         )
                     if v is not None and c:
-                        row["values"][c] = row["values"].get(c, Decimal(0)) + to_decimal(v)
+                        row["values"][c] = row["values"].get(c, _ZERO) + v
         for f in dec.get("findings") or ():
             if f.get("effect") not in (
                 "prohibit",
@@ -261,8 +274,9 @@ def build_report(
                 continue
             lid = f.get("line")
             v, c = vals.get(lid, (None, None)) if lid else (None, None)
+            outcome = RESOLVED if f.get("resolved_by") else f["outcome"]
             by_reason.add(
-                (f["regime"], f["rule"], f.get("reason"), f.get("citation"), f["outcome"]),
+                (f["regime"], f["rule"], f.get("reason"), f.get("citation"), outcome),
                 key,
                 v,
                 c,
@@ -308,6 +322,7 @@ def build_report(
             "lines": total.lines,
             "values": {k: fmt(v) for k, v in sorted(total.values.items())},
             "shipments": shipments,
+            "resolutions_applied": resolutions,
             "shipped_values": {k: fmt(v) for k, v in sorted(shipped_values.items())},
         },
         "by_outcome": by_outcome.rows(),

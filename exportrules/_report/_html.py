@@ -16,6 +16,7 @@ from ._aggregate import OUTCOMES
 try:
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
+    from matplotlib.ticker import MaxNLocator
 except ImportError as e:  # pragma: no cover - exercised without the extra
     raise ImportError(
         "the HTML report draws charts with matplotlib: pip install 'exportrules[report]'"
@@ -30,6 +31,7 @@ COLOURS = {
     "authorised": "#2c7fb8",
     "no_license_required": "#7fcdbb",
     "not_applicable": "#c8c8c8",
+    "resolved": "#8e6bbf",
 }
 LABELS = {
     "prohibited": "Prohibited",
@@ -38,6 +40,7 @@ LABELS = {
     "authorised": "Authorised",
     "no_license_required": "No licence required",
     "not_applicable": "Not applicable",
+    "resolved": "Review resolved by a person",
 }
 
 _CSS = """
@@ -85,6 +88,11 @@ def _num(x: Any) -> str:
     if d == d.to_integral_value():
         return f"{int(d):,}"
     return f"{d:,.2f}"
+
+
+def _units(x: Any) -> str:
+    one = str(x) in ("1", "1.0")
+    return f"{_num(x)} unit{'' if one else 's'}"
 
 
 def _values(vals: Mapping[str, str]) -> str:
@@ -185,6 +193,7 @@ def _stacked(
     ax.set_title(title, fontsize=11, loc="left", pad=22)
     ax.spines[["top", "right"]].set_visible(False)
     ax.set_xlim(0, max(left) * 1.12 + 1)
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     _legend(ax, len(present))
     return fig
 
@@ -271,6 +280,7 @@ def to_html(report: Mapping[str, Any]) -> str:
         _tile(t["transactions"], "transactions"),
         _tile(t["lines"], "order lines"),
         _tile(t["shipments"], "shipments recorded"),
+        _tile(t.get("resolutions_applied", 0), "reviews resolved"),
     ]
     for o in ("prohibited", "license_required", "review", "authorised", "no_license_required"):
         tiles.append(_tile(by_out.get(o, {}).get("transactions", 0), LABELS[o].lower(), o))
@@ -466,6 +476,7 @@ def _timeline(
     ax.spines[["top", "right"]].set_visible(False)
     _legend(ax, len(ax.get_legend_handles_labels()[0]))
     ax.set_ylim(0, max(bottom) * 1.1 + 1)
+    ax.yaxis.set_major_locator(MaxNLocator(integer=True))
     return fig
 
 
@@ -582,7 +593,7 @@ def _licences(rows: Sequence[Mapping[str, Any]]) -> str:
             " · ".join(
                 x
                 for x in (
-                    f"{_num(lim['quantity'])} units" if lim.get("quantity") else "",
+                    _units(lim["quantity"]) if lim.get("quantity") else "",
                     f"{_num(lim['value'])} {_e(lim.get('currency'))}" if lim.get("value") else "",
                 )
                 if x
@@ -592,7 +603,7 @@ def _licences(rows: Sequence[Mapping[str, Any]]) -> str:
         used_s = " · ".join(
             x
             for x in (
-                f"{_num(used.get('quantity'))} units" if used else "",
+                _units(used.get("quantity")) if used else "",
                 _values(used.get("values") or {}).replace("<br>", " · "),
             )
             if x
@@ -601,7 +612,7 @@ def _licences(rows: Sequence[Mapping[str, Any]]) -> str:
             " · ".join(
                 x
                 for x in (
-                    f"{_num(rem['quantity'])} units" if rem.get("quantity") is not None else "",
+                    _units(rem["quantity"]) if rem.get("quantity") is not None else "",
                     f"{_num(rem['value'])} {_e(rem.get('currency'))}"
                     if rem.get("value") is not None
                     else "",

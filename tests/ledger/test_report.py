@@ -23,7 +23,7 @@ from tests.ledger.conftest import tamper, tx
 
 
 def _build(url: str, engine: Engine) -> None:
-    a = tx("A", quantity=5, value=100)
+    a = tx("A", quantity=5, value=100, limits={"quantity": 20})
     b = tx("B", licence=None, value=200)
     c = tx("C", licence="L2", value=300)
     c["lines"][0]["tags"] = ["cyber_surveillance"]
@@ -102,6 +102,7 @@ def test_report_counts(ledger_url: str, engine: Engine) -> None:
     lic = {r["authorisation"]: r for r in rep["licences"]}
     assert lic["L1"]["period"] == {"shipments": 1, "quantity": "5", "values": {"EUR": "100"}}
     assert lic["L1"]["balance"]["used"]["quantity"] == "5"
+    assert lic["L1"]["balance"]["remaining"]["quantity"] == "15"
     assert "L2" not in lic  # recorded, never shipped
     assert rep["art26_cyber_surveillance"] == []  # the EU regime was not involved
     assert json.loads(json.dumps(rep)) == rep  # plain JSON
@@ -269,9 +270,8 @@ def test_html_is_standalone_with_valid_charts_and_tables(ledger_url: str, engine
     page = _Page()
     page.feed(html)
     # every chart is embedded (no external file, no network) and decodes as a PNG
-    # outcomes, time, regimes, destinations, categories, cyber, end users (no licence here
-    # states a limit, so there is no limit chart)
-    assert len(page.images) == 7
+    # outcomes, time, regimes, destinations, categories, cyber, end users, licence limits
+    assert len(page.images) == 8
     for img in page.images:
         src = img["src"] or ""
         assert src.startswith("data:image/png;base64,")
@@ -290,3 +290,35 @@ def test_html_is_standalone_with_valid_charts_and_tables(ledger_url: str, engine
     assert "Ledger intact: all 7 records verified" in text
     assert "Licence usage" in text and "Art. 26(2)-style table" in text
     assert "Held for review" in text and "not legal advice" in text
+
+
+def test_resolved_reviews_are_counted_as_such(tmp_path: Path, engine: Engine) -> None:
+    c = tx("C", licence="L2", value=300)
+    c["lines"][0]["tags"] = ["cyber_surveillance"]
+    c["parties"][0]["type"] = "police"
+    held = engine.evaluate(c)
+    assert held.outcome is Outcome.REVIEW
+    c2 = {
+        **c,
+        "resolutions": [
+            {
+                "rule": "tl.cyber_review",
+                "line": "1",
+                "by": "a.weber",
+                "at": "2026-03-02T09:00:00Z",
+                "basis": "due diligence file DD-1",
+            }
+        ],
+    }
+    cleared = engine.evaluate(c2)
+    assert cleared.outcome is Outcome.AUTHORISED
+    with Ledger.open(f"sqlite:///{tmp_path}/l.db") as led:
+        led.record(held, c)
+        led.record(cleared, c2)
+        rep = build_report(led)
+    assert rep["totals"]["transactions"] == 1 and rep["totals"]["resolutions_applied"] == 1
+    assert [r["outcome"] for r in rep["by_outcome"]] == ["authorised"]
+    reasons = {(r["rule"], r["outcome"]) for r in rep["by_reason"]}
+    assert ("tl.cyber_review", "resolved") in reasons
+    assert ("tl.cyber_review", "review") not in reasons  # the last record counts
+    assert "Review resolved by a person" in to_html(rep)
