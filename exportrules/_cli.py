@@ -631,6 +631,9 @@ def build_parser() -> argparse.ArgumentParser:
     ds.add_argument("--no-screening", action="store_true", help="leave out the screening lists")
     _plugin_options(ds)
     ds.set_defaults(func=cmd_data_status)
+    from ._compile import add_cli as add_compile_cli
+
+    add_compile_cli(rsub)
 
     sc = sub.add_parser("screen", help="screen a name against the restricted-party lists")
     sc.add_argument("name", help="the name to screen (a person, company or vessel)")

@@ -40,6 +40,10 @@ def make_backend(name: str) -> Backend:
     """
     if name == "python":
         return PythonBackend()
+    if name == "compiled":
+        from ._compile import CompiledBackend
+
+        return CompiledBackend()
     if name == "rete":
         try:
             from ._rete import ReteBackend
@@ -48,4 +52,4 @@ def make_backend(name: str) -> Backend:
                 f"the rete backend needs durable_rules: pip install 'exportrules[rete]' ({e})"
             ) from None
         return ReteBackend()
-    raise RuleSetError(f"unknown backend {name!r}: use 'python' or 'rete'")
+    raise RuleSetError(f"unknown backend {name!r}: use 'python', 'compiled' or 'rete'")

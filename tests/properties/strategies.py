@@ -53,6 +53,11 @@ neutral_leaf = st.one_of(
         st.lists(st.sampled_from(COUNTRIES), min_size=1, max_size=3, unique=True),
     ),
     st.builds(lambda c: {"fact": "line.code", "eq": c}, st.sampled_from(CODES)),
+    st.builds(
+        lambda cs: {"fact": "line.code", "in": cs},
+        st.lists(st.sampled_from(CODES), min_size=1, max_size=3, unique=True),
+    ),
+    st.builds(lambda c: {"fact": "tx.destination", "ne": c}, st.sampled_from(COUNTRIES)),
     st.builds(lambda b: {"fact": "line.code", "exists": b}, st.booleans()),
     st.sampled_from(
         [

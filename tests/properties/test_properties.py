@@ -129,6 +129,25 @@ def test_python_backend_agrees_with_reference(
     assert norm(e.evaluate(tx)) == norm(ref.evaluate(tx))
 
 
+@given(rule_specs(), transactions(), screen_hits)
+def test_compiled_backend_agrees_with_reference_and_closures(
+    rules: list[dict[str, Any]], tx: dict[str, Any], hits: list[dict[str, Any]]
+) -> None:
+    """The compiled decision functions against the naive evaluator and the closure backend."""
+    from exportrules._compile import CompiledBackend
+    from exportrules._pyback import PythonBackend
+
+    e = engine(rules, hits)
+    e._backend = CompiledBackend()
+    ref = e.with_screener(FixedScreener(hits) if hits else None)
+    ref._backend = ReferenceBackend()
+    closures = e.with_screener(FixedScreener(hits) if hits else None)
+    closures._backend = PythonBackend()
+    got = norm(e.evaluate(tx))
+    assert got == norm(ref.evaluate(tx))
+    assert got == norm(closures.evaluate(tx))
+
+
 @given(rule_specs(), transactions())
 def test_deterministic(rules: list[dict[str, Any]], tx: dict[str, Any]) -> None:
     a = engine(rules).evaluate(tx)
@@ -290,6 +309,8 @@ def test_backends_agree(
     py = engine(rules, hits).evaluate(tx)
     rete = engine(rules, hits, backend="rete").evaluate(tx)
     assert norm(py) == norm(rete)
+    compiled = engine(rules, hits, backend="compiled").evaluate(tx)
+    assert norm(compiled) == norm(rete)
 
 
 def test_generated_toml_loads() -> None:
