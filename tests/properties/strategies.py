@@ -70,6 +70,8 @@ neutral_leaf = st.one_of(
             {"fact": "tx.destination", "in_table": "embargo"},
             {"fact": "tx.destination", "in_table": "eg1"},
             {"fact": "line.code", "in_table": "items", "match": "hierarchical"},
+            {"fact": "line.hs_code", "in_table": "tariff", "match": "prefix"},
+            {"fact": "line.hs_code", "exists": True},
             {"fact": "line.tags", "contains": "cyber_surveillance"},
             {"fact": "line.value", "gt_fact": "item.threshold"},
             {"fact": "line.value", "le_fact": "item.threshold"},
@@ -143,6 +145,7 @@ def rule_specs(draw: st.DrawFn, min_size: int = 1, max_size: int = 12) -> list[d
                     "authorise",
                     "deny_authorisation",
                     "no_license",
+                    "note",
                 ]
             )
         )
@@ -207,13 +210,21 @@ def make_regime(rules: list[dict[str, Any]], regime_id: str = "tl") -> Path:
         rt = (d / "regime.toml").read_text().replace('id = "tl"', f'id = "{regime_id}"', 1)
         (d / "regime.toml").write_text(rt)
     (d / "rules" / "gen.toml").write_text(text)
+    # a table keyed by tariff-code prefixes (chapter, heading, subheading), for match = "prefix"
+    (d / "tables" / "tariff.csv").write_text("code\n84\n8471\n850440\n")
+    with (d / "regime.toml").open("a") as f:
+        f.write(
+            '\n[tables.tariff]\nsource = "test fixture"\nas_of = "2024-01-01"\n'
+            'verified = false\ncoverage = "Tariff-code prefixes (fixture)."\n'
+        )
     return d
 
 
 line_st = st.builds(
-    lambda i, code, value, tags, origin: {
+    lambda i, code, value, tags, origin, hs: {
         "id": str(i),
         **({"classification": {"tl": code}} if code else {}),
+        **({"hs_code": hs} if hs else {}),
         **({"value": value, "currency": "EUR"} if value is not None else {}),
         **({"origin": origin} if origin else {}),
         "tags": tags,
@@ -223,6 +234,7 @@ line_st = st.builds(
     st.one_of(st.none(), st.sampled_from([10, 2000, 9000])),
     st.lists(st.sampled_from(["cyber_surveillance"]), max_size=1),
     st.one_of(st.none(), st.sampled_from(COUNTRIES)),
+    st.one_of(st.none(), st.sampled_from(["847130", "84713000", "850440", "8504401000", "010121"])),
 )
 
 

@@ -65,6 +65,14 @@ def tx(code: str | None = "T100", dest: str = "CN", **kw: Any) -> dict[str, Any]
     }
 
 
+def same(d: Any) -> dict[str, Any]:
+    """A decision as JSON, without the engine block and the evaluation time."""
+    out: dict[str, Any] = d.to_dict()
+    out.pop("engine", None)
+    out.pop("evaluated_at", None)
+    return out
+
+
 def fired(e: Engine, t: dict[str, Any]) -> list[str]:
     return sorted(f.rule for f in e.evaluate(t).findings if f.regime == "cx")
 
@@ -194,12 +202,12 @@ def test_fixture_regime_same_decisions_as_the_closure_backend() -> None:
         }
         t["lines"][0]["tags"] = []
         try:
-            want = closures.evaluate(t).to_dict()
+            want = same(closures.evaluate(t))
         except Exception as e:
             with pytest.raises(type(e)):
                 compiled.evaluate(t)
             continue
-        assert compiled.evaluate(t).to_dict() == want
+        assert same(compiled.evaluate(t)) == want
 
 
 @pytest.mark.parametrize("name", [n for n, _ in bundled_regimes()])
