@@ -205,29 +205,35 @@ def main(argv: Sequence[str] | None = None) -> int:
             if d2:
                 ok = False
         best = dict.fromkeys(children, 0.0)
+        best_cpu = dict.fromkeys(children, 0.0)
         med: dict[str, float] = {}
         for _ in range(args.repeats):
             for label, ch in children.items():
                 a = ch.ask(cmd="pass")
                 rate = a["n"] / a["seconds"]
+                best_cpu[label] = max(best_cpu[label], a["n"] / a["cpu"])
                 if rate > best[label]:
                     best[label] = rate
                     med[label] = a["median"]
         for label, rate in best.items():
             print(
                 f"{label:>12}: {rate:>9,.0f} transactions/s  ({rate * nlines / len(txs):,.0f} "
-                f"lines/s), median latency {med[label] * 1e6:,.0f} us"
+                f"lines/s), median latency {med[label] * 1e6:,.0f} us; "
+                f"{best_cpu[label]:,.0f} transactions per CPU second"
             )
         r = best["current"] / best["release"]
+        rc = best_cpu["current"] / best_cpu["release"]
         print(
-            f"current / release: {r:.2f}x (target >= {TARGET_RELEASE:g}x) "
-            f"{'ok' if r >= TARGET_RELEASE else 'MISS'}"
+            f"current / release: {r:.2f}x wall clock, {rc:.2f}x CPU time "
+            f"(target >= {TARGET_RELEASE:g}x) {'ok' if r >= TARGET_RELEASE else 'MISS'}"
         )
         ok = ok and r >= TARGET_RELEASE
         if "current rete" in best:
             r2 = best["current"] / best["current rete"]
+            r2c = best_cpu["current"] / best_cpu["current rete"]
             print(
-                f"current python / current rete: {r2:.2f}x (target >= {TARGET_RETE:g}x) "
+                f"current python / current rete: {r2:.2f}x wall clock, {r2c:.2f}x CPU time "
+                f"(target >= {TARGET_RETE:g}x) "
                 f"{'ok' if r2 >= TARGET_RETE else 'MISS'}"
             )
             ok = ok and r2 >= TARGET_RETE

@@ -631,7 +631,7 @@ def build_parser() -> argparse.ArgumentParser:
     ds.add_argument("--no-screening", action="store_true", help="leave out the screening lists")
     _plugin_options(ds)
     ds.set_defaults(func=cmd_data_status)
-    from ._compile import add_cli as add_compile_cli
+    from ._compile_cli import add_cli as add_compile_cli
 
     add_compile_cli(rsub)
 

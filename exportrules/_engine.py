@@ -26,7 +26,7 @@ from ._balance import Balances, LedgerLike
 from ._combine import Combiner, resolved_finding
 from ._errors import EvaluationError, InvalidTransaction, Problem, RuleSetError
 from ._facts import RegimeFacts, TxFacts
-from ._ir import Regime, TableView
+from ._ir import Regime
 from ._loader import bundled_regimes, load_regime
 from ._match import Firing, make_backend
 from ._model import DataRef, Decision, Finding, Outcome, Transaction
@@ -109,7 +109,8 @@ class Engine:
 
     Args:
         regimes: loaded regimes, regime folders (paths), or both.
-        backend: ``"python"`` (default) or ``"rete"`` (needs ``exportrules[rete]``).
+        backend: ``"python"`` (default: each regime compiled to a Python decision function;
+            ``"compiled"`` is another name for it) or ``"rete"`` (needs ``exportrules[rete]``).
         as_of: the date used for transactions that give no ``date`` (default: today).
         screening: ``"default"`` for the bundled lists, a screener, or None to switch it off.
         strict_data: if true, a result less severe than ``review`` that rests on a table not
@@ -433,7 +434,7 @@ class Engine:
         regime = st.regime
         rid = regime.id
         n = len(t.lines)
-        view = TableView(regime.tables, date)
+        view = st.facts.view(date)
         frames, applicable = st.facts.frames(t, facts, view)
         if not any(applicable):
             return False, [Outcome.NOT_APPLICABLE] * n

@@ -12,10 +12,10 @@ import datetime as _dt
 from collections.abc import Iterable, Sequence
 from typing import Any
 
+from ._compile import compile_predicate
 from ._errors import EvaluationError
 from ._ir import Regime, TableView, paths_of, tables_of
 from ._model import ScreeningHit, Transaction
-from ._pyback import compile_cond
 
 __all__ = ["UNKNOWN_POLICY", "RegimeFacts", "TxFacts", "uniq"]
 
@@ -23,7 +23,7 @@ __all__ = ["UNKNOWN_POLICY", "RegimeFacts", "TxFacts", "uniq"]
 class TxFacts:
     """Transaction-level facts shared by every regime, computed once per evaluation."""
 
-    __slots__ = ("base", "parties")
+    __slots__ = ("_lines", "base", "parties")
 
     def __init__(self, tx: Transaction, date: _dt.date, hits: Sequence[ScreeningHit]) -> None:
         parties = tx.parties
@@ -81,6 +81,7 @@ class TxFacts:
         else:
             base.update(_NO_HITS)
         self.base = base
+        self._lines: dict[int, dict[str, Any]] = {}
         self.parties: list[dict[str, Any]] = []
         for p in parties:
             if hits:
@@ -103,6 +104,25 @@ class TxFacts:
                     "party.match_programs": prog,
                 }
             )
+
+
+    def line_frame(self, i: int, ln: Any) -> dict[str, Any]:
+        """The base facts and line ``i``'s own facts (no regime's code), built once for every
+        regime; callers copy it before adding to it."""
+        f = self._lines.get(i)
+        if f is None:
+            f = dict(self.base)
+            f["line.id"] = ln.id
+            f["line.description"] = ln.description
+            f["line.origin"] = ln.origin
+            f["line.us_content"] = ln.us_content
+            f["line.value"] = ln.value
+            f["line.quantity"] = ln.quantity
+            f["line.currency"] = ln.currency
+            f["line.hs_code"] = ln.hs_code
+            f["line.tags"] = uniq(ln.tags) if ln.tags else ()
+            self._lines[i] = f
+        return f
 
 
 UNKNOWN_POLICY = "unknown (the list data does not state the licence review policy)"
@@ -159,7 +179,7 @@ class RegimeFacts:
 
     def __init__(self, regime: Regime) -> None:
         self.regime = regime
-        self.applies = compile_cond(regime.applicability)
+        self.applies = compile_predicate(regime.applicability, f"{regime.id} applicability")
         self.derived = {
             f"derived.{r.effect.fact}": False for layer in regime.derive_strata for r in layer
         }
@@ -186,6 +206,16 @@ class RegimeFacts:
         # A looked-up row as frame facts ("item.controls": ...), built once per row. Rows are
         # immutable and live as long as the regime, so their id() is a stable key.
         self.prefixed: dict[tuple[str, int], dict[str, Any]] = {}
+        self._views: dict[_dt.date, TableView] = {}
+
+    def view(self, date: _dt.date) -> TableView:
+        """The regime's tables as seen on ``date``: one shared view (and look-up memo) per date."""
+        v = self._views.get(date)
+        if v is None:
+            if len(self._views) > 32:
+                self._views.clear()
+            v = self._views[date] = TableView(self.regime.tables, date)
+        return v
 
     def frames(
         self, t: Transaction, facts: TxFacts, view: TableView
@@ -197,26 +227,16 @@ class RegimeFacts:
         """
         regime = self.regime
         rid = regime.id
-        base = facts.base
         applies = self.applies
         auth_ids = tuple(sorted(a.id for a in t.authorisations if a.regime == rid))
         frames: list[dict[str, Any]] = []
         applicable: list[bool] = []
-        for ln in t.lines:
-            f = dict(base)
+        for i, ln in enumerate(t.lines):
+            f = facts.line_frame(i, ln).copy()
             f["tx.authorisation_ids"] = auth_ids
             cls = ln.classification
-            f["line.id"] = ln.id
-            f["line.description"] = ln.description
             f["line.code"] = cls.get(rid)
             f["line.classified"] = rid in cls
-            f["line.origin"] = ln.origin
-            f["line.us_content"] = ln.us_content
-            f["line.value"] = ln.value
-            f["line.quantity"] = ln.quantity
-            f["line.currency"] = ln.currency
-            f["line.hs_code"] = ln.hs_code
-            f["line.tags"] = uniq(ln.tags) if ln.tags else ()
             if self.early_applicability and not applies(f, view):
                 # the regime does not apply to this line: no look-ups, no plug-in facts
                 frames.append(f)

@@ -99,15 +99,21 @@ class Table:
         return built
 
 
+_NO_ROWS: list[Mapping[str, Any]] = []  # shared, never mutated: callers only read rows
+
+
 class TableView:
     """All tables of a regime as seen on one date."""
 
-    __slots__ = ("_idx", "_tables", "date")
+    __slots__ = ("_idx", "_memo", "_tables", "date")
 
     def __init__(self, tables: Mapping[str, Table], date: _dt.date) -> None:
         self._tables = tables
         self.date = date
         self._idx: dict[str, dict[str, list[Mapping[str, Any]]]] = {}
+        # (table, key, match) -> rows: a view lives as long as its date is in use (engines
+        # keep one per regime and date), so hierarchical and prefix look-ups are done once
+        self._memo: dict[tuple[str, str, str], list[Mapping[str, Any]]] = {}
 
     def index(self, name: str) -> dict[str, list[Mapping[str, Any]]]:
         idx = self._idx.get(name)
@@ -120,20 +126,31 @@ class TableView:
         longest key that is a prefix of it (``prefix``)."""
         if not isinstance(key, str):
             return []
-        idx = self.index(name)
+        idx = self._idx.get(name)
+        if idx is None:
+            idx = self.index(name)
         if match == "exact":
-            return idx.get(key, [])
+            return idx.get(key, _NO_ROWS)
+        mk = (name, key, match)
+        got = self._memo.get(mk)
+        if got is not None:
+            return got
+        got = _NO_ROWS
         if match == "prefix":
             for n in range(len(key), 0, -1):
                 r = idx.get(key[:n])
                 if r:
-                    return r
-            return []
-        for k in ancestors(key):
-            r = idx.get(k)
-            if r:
-                return r
-        return []
+                    got = r
+                    break
+        else:
+            for k in ancestors(key):
+                r = idx.get(k)
+                if r:
+                    got = r
+                    break
+        if len(self._memo) < 20_000:
+            self._memo[mk] = got
+        return got
 
 
 # --------------------------------------------------------------------------- conditions

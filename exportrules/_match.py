@@ -2,8 +2,9 @@
 
 A backend takes a regime, its tables as of the transaction date, the line frames and the party
 frames, runs the ``derive`` strata and returns the firings of effect rules. Two backends share
-one rule IR: ``python`` (compiled closures, ``_pyback.py``) and ``rete`` (durable_rules,
-``_rete.py``); each is the other's oracle in the differential tests.
+one rule IR: ``python`` (each regime compiled to a generated Python decision function,
+``_compile.py``) and ``rete`` (durable_rules, ``_rete.py``); each is the other's oracle in the
+differential tests, with the naive evaluator ``_ir.eval_cond`` as the reference.
 """
 
 from __future__ import annotations
@@ -11,9 +12,10 @@ from __future__ import annotations
 from collections.abc import Mapping, MutableMapping, Sequence
 from typing import Any, Protocol
 
+from ._compile import CompiledBackend
 from ._errors import RuleSetError
 from ._ir import Regime, TableView
-from ._pyback import Firing, PythonBackend
+from ._pyback import Firing
 
 __all__ = ["Backend", "Firing", "make_backend"]
 
@@ -38,11 +40,7 @@ def make_backend(name: str) -> Backend:
     Raises:
         RuleSetError: unknown name, or the rete backend without durable_rules installed.
     """
-    if name == "python":
-        return PythonBackend()
-    if name == "compiled":
-        from ._compile import CompiledBackend
-
+    if name in ("python", "compiled"):  # "compiled" is another name of the default
         return CompiledBackend()
     if name == "rete":
         try:
