@@ -148,7 +148,7 @@ class TableView:
                 if r:
                     got = r
                     break
-        if len(self._memo) < 20_000:
+        if len(self._memo) < 4096:
             self._memo[mk] = got
         return got
 

@@ -6,7 +6,7 @@ import datetime as _dt
 import enum
 import hashlib
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import attrs
@@ -73,6 +73,17 @@ class Outcome(enum.Enum):
 
 
 _SEVERITY = {o: i for i, o in enumerate(Outcome)}
+
+
+# Transaction.from_dict and from_json delegate to the validator (exportrules._validate), which
+# builds these classes: it registers its entry points here when imported (the package imports
+# it first), so imports run one way, validate -> model.
+_VALIDATOR: dict[str, Callable[[Any], Any]] = {}
+
+# one encoder for every canonical form (json.dumps would build one per call with these options)
+_CANONICAL = json.JSONEncoder(
+    sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False
+)
 
 
 def _tuple(x: Any) -> tuple[Any, ...]:
@@ -254,16 +265,12 @@ class Transaction:
         Raises:
             InvalidTransaction: listing every problem with its JSON path.
         """
-        from ._validate import parse_transaction
-
-        return parse_transaction(data)
+        return _VALIDATOR["transaction"](data)  # type: ignore[no-any-return]
 
     @classmethod
     def from_json(cls, text: str | bytes) -> Transaction:
         """Parse JSON text and validate it (see :meth:`from_dict`)."""
-        from ._validate import loads_strict
-
-        return cls.from_dict(loads_strict(text))
+        return cls.from_dict(_VALIDATOR["json"](text))
 
     def to_dict(self) -> dict[str, Any]:
         d: dict[str, Any] = {}
@@ -292,13 +299,7 @@ class Transaction:
     def canonical_json(self) -> bytes:
         """The canonical form of :meth:`to_dict`: sorted keys, separators ``,`` and ``:``, no
         ASCII escaping, UTF-8. Decisions carry its SHA-256 as ``input_sha256``."""
-        return json.dumps(
-            self.to_dict(),
-            sort_keys=True,
-            separators=(",", ":"),
-            ensure_ascii=False,
-            allow_nan=False,
-        ).encode("utf-8")
+        return _CANONICAL.encode(self.to_dict()).encode("utf-8")
 
     def sha256(self) -> str:
         """SHA-256 (hex) of :meth:`canonical_json`."""

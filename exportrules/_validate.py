@@ -18,6 +18,7 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
+from . import _model
 from ._errors import InvalidJSON, InvalidTransaction, Problem
 from ._ir import Regime
 from ._model import Authorisation, Limits, Line, Party, Resolution, Transaction
@@ -976,3 +977,6 @@ def check_against_regimes(
                 )
     if problems:
         raise InvalidTransaction(problems)
+
+
+_model._VALIDATOR.update(transaction=parse_transaction, json=loads_strict)
