@@ -14,7 +14,9 @@ First every engine decides every transaction and the answers (fired rule ids and
 compared: the run stops with exit status 2 if any engine disagrees with the hand-written
 function. Then each engine is timed: one warm-up pass, then N timed passes taken in turn
 (engine 1, engine 2, ..., engine 1, ...), so that a slow moment of the machine hits all of
-them; the best pass of each is kept, and ratios are taken between figures of this run.
+them; the best pass of each is kept (CPU time of the process, all threads, which does not count
+the moments the process waits for a core, and wall-clock time), and ratios are taken between
+CPU-time figures of this run.
 
 zen-engine is not a dependency of exportrules. Install it in a separate benchmark venv:
 
@@ -136,20 +138,30 @@ def main(argv: Sequence[str] | None = None) -> int:
         for tx in txs:
             fn(tx)
     timed = {name: fn for name, (fn, _) in engines.items()} | info
+    # wall clock and CPU time of the process (all its threads): on a shared machine the
+    # process is often descheduled, which CPU time does not count; ratios use CPU time
+    wall = dict.fromkeys(timed, 0.0)
     best = dict.fromkeys(timed, 0.0)
     slow = {"durable_rules (rete backend)"}
     for _ in range(repeats):
         for name, fn in timed.items():
             sample = txs[: max(1, n // 5)] if name in slow else txs  # rete is slow: 1/5
+            c0 = time.process_time()
             t0 = time.perf_counter()
             for tx in sample:
                 fn(tx)
-            best[name] = max(best[name], len(sample) / (time.perf_counter() - t0))
+            t1 = time.perf_counter()
+            c1 = time.process_time()
+            wall[name] = max(wall[name], len(sample) / (t1 - t0))
+            best[name] = max(best[name], len(sample) / max(c1 - c0, 1e-9))
     width = max(len(k) for k in best)
     for name, rate in best.items():
-        print(f"{name:>{width}}: {rate:>11,.0f} decisions/s   {1e6 / rate:8.1f} us each")
+        print(
+            f"{name:>{width}}: {rate:>11,.0f} decisions per CPU second ({1e6 / rate:7.1f} us); "
+            f"{wall[name]:>10,.0f} per wall-clock second"
+        )
     ok = True
-    figures: dict[str, Any] = {"rates": best, "ratios": {}}
+    figures: dict[str, Any] = {"cpu_rates": best, "wall_rates": wall, "ratios": {}}
     for er in er_names:
         for peer, target in TARGETS.items():
             if peer not in best:
@@ -157,7 +169,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             ratio = best[er] / best[peer]
             figures["ratios"][f"{er} / {peer}"] = ratio
             verdict = "ok" if ratio >= target else "MISS"
-            print(f"{er} / {peer}: {ratio:6.2f}x (target >= {target:g}x) {verdict}")
+            print(f"{er} / {peer}: {ratio:6.2f}x on CPU time (target >= {target:g}x) {verdict}")
             if er == f"exportrules {backends[0]}" and ratio < target:
                 ok = False
     if args.json:

@@ -80,10 +80,37 @@ _SEVERITY = {o: i for i, o in enumerate(Outcome)}
 # it first), so imports run one way, validate -> model.
 _VALIDATOR: dict[str, Callable[[Any], Any]] = {}
 
-# one encoder for every canonical form (json.dumps would build one per call with these options)
+# One encoder for every canonical form: sorted keys, "," and ":", no ASCII escaping, no NaN.
+# json.dumps would build an encoder per call; where CPython's C encoder is available it is
+# built once here (no circular-reference markers: to_dict() output is a tree), else the
+# standard encoder is used. Both write the same text (tests/unit/test_contract_additions.py).
 _CANONICAL = json.JSONEncoder(
     sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False
 )
+
+
+def _no_default(o: Any) -> Any:
+    raise TypeError(f"Object of type {type(o).__name__} is not JSON serializable")
+
+
+def _make_canonical() -> Callable[[Any], str]:
+    from json import encoder as _je
+
+    c_make = getattr(_je, "c_make_encoder", None)
+    c_str = getattr(_je, "c_encode_basestring", None)
+    if c_make is None or c_str is None:
+        return _CANONICAL.encode
+    enc = c_make(None, _no_default, c_str, None, ":", ",", True, False, False)
+
+    def encode(o: Any) -> str:
+        if isinstance(o, str):  # the C encoder takes containers; strings go the standard way
+            return _CANONICAL.encode(o)
+        return "".join(enc(o, 0))
+
+    return encode
+
+
+_canonical = _make_canonical()
 
 
 def _tuple(x: Any) -> tuple[Any, ...]:
@@ -299,7 +326,7 @@ class Transaction:
     def canonical_json(self) -> bytes:
         """The canonical form of :meth:`to_dict`: sorted keys, separators ``,`` and ``:``, no
         ASCII escaping, UTF-8. Decisions carry its SHA-256 as ``input_sha256``."""
-        return _CANONICAL.encode(self.to_dict()).encode("utf-8")
+        return _canonical(self.to_dict()).encode("utf-8")
 
     def sha256(self) -> str:
         """SHA-256 (hex) of :meth:`canonical_json`."""
