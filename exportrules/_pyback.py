@@ -1,4 +1,9 @@
-"""The default backend: rules compiled once into closures, indexed by discriminating facts."""
+"""The closure evaluator: rules compiled once into closures, indexed by discriminating facts.
+
+It was the default backend before the generated decision functions of ``_compile.py``; it stays
+as an oracle in the differential tests, and its leaf closures serve the rete backend's atoms
+and the compiled backend's table tests.
+"""
 
 from __future__ import annotations
 
