@@ -213,6 +213,9 @@ def main() -> int:
     ap.add_argument("--distinct", type=int, default=2000, help="transactions evaluated")
     ap.add_argument("--quick", action="store_true", help="small sizes (300 / 5,000 / 300)")
     ap.add_argument("--json", help="also write the figures to this JSON file")
+    ap.add_argument(
+        "--only-big", action="store_true", help="skip the throughput runs (verify/report only)"
+    )
     a = ap.parse_args()
     if a.quick:
         a.records, a.big, a.distinct = 300, 5000, 300
@@ -229,7 +232,7 @@ def main() -> int:
     if a.postgres:
         kinds.append(("postgresql", a.postgres, ""))
     with tempfile.TemporaryDirectory() as tmp:
-        for kind, base, suffix in kinds:
+        for kind, base, suffix in [] if a.only_big else kinds:
             name = kind + (" (synchronous=normal)" if suffix else "")
             r = bench_recording(kind, base, Path(tmp), pairs, a.records, suffix)
             figures[f"recording {name}"] = r
@@ -257,6 +260,11 @@ def main() -> int:
                 f"  report: json / csv / html  {r['report_json_s']:.2f} / "
                 f"{r['report_csv_s']:.2f} / {r['report_html_s']:.1f} s"
             )
+    import resource
+
+    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"\npeak memory of this process: {rss:,.0f} MB")
+    figures["peak_rss_mb"] = rss
     if a.json:
         Path(a.json).write_text(json.dumps(figures, indent=2))
     return 0

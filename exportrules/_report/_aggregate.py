@@ -18,7 +18,7 @@ import datetime as _dt
 import re
 from collections.abc import Iterable, Mapping
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from .._ledger._depletion import fmt, to_decimal
 from .._model import Outcome
@@ -132,6 +132,92 @@ def _oi(outcome: Any) -> int:
     return order.index(outcome) if outcome in order else len(order)
 
 
+_REASON_EFFECTS = frozenset({"prohibit", "require", "review", "authorise", "deny_authorisation"})
+
+
+class _TxFacts(NamedTuple):
+    """What the report needs of one record: a few hundred bytes instead of the whole body."""
+
+    at: str
+    overall: str
+    destination: str
+    export_from: str
+    end_user_types: tuple[str, ...]
+    resolutions: int
+    values: tuple[tuple[str, Decimal | None, str | None], ...]  # (line, value, currency)
+    # (line, line outcome, ((regime, outcome, code), ...) where the regime applied, cyber?)
+    results: tuple[tuple[str, str, tuple[tuple[str, str, Any], ...], bool], ...]
+    kinds: tuple[tuple[str, str, str], ...]  # (regime, line, authorisation kind)
+    reasons: tuple[tuple[str, str, Any, Any, str, Any], ...]  # (regime, rule, reason, ...)
+
+
+def _facts(body: Mapping[str, Any], intern: dict[Any, Any]) -> _TxFacts:
+    def i(x: Any) -> Any:  # one copy of each repeated string (rule ids, citations, codes)
+        return intern.setdefault(x, x)
+
+    tx, dec = body["transaction"], body["decision"]
+    lines = tx.get("lines") or []
+    by_id = {ln["id"]: ln for ln in lines}
+    cyber_ids = {
+        f["line"]
+        for f in dec.get("findings") or ()
+        if f.get("line") and (f.get("report") or {}).get("cyber_surveillance")
+    } | {ln["id"] for ln in lines if "cyber_surveillance" in (ln.get("tags") or ())}
+    results = []
+    for lr in dec.get("lines") or ():
+        lid = lr["line"]
+        cls = (by_id.get(lid) or {}).get("classification") or {}
+        regs = tuple(
+            (i(rid), i(ro), i(cls.get(rid)))
+            for rid, ro in sorted((lr.get("regimes") or {}).items())
+            if ro != "not_applicable"
+        )
+        results.append((i(lid), i(lr["outcome"]), regs, lid in cyber_ids))
+    return _TxFacts(
+        at=body["recorded_at"],
+        overall=i(dec["outcome"]),
+        destination=i(tx.get("destination", "?")),
+        export_from=i(tx.get("export_from", "?")),
+        end_user_types=tuple(
+            sorted(
+                {
+                    i(p.get("type") or "unknown")
+                    for p in tx.get("parties") or ()
+                    if p.get("role") == "end_user"
+                }
+            )
+        )
+        or ("not stated",),
+        resolutions=sum(1 for r in dec.get("resolutions") or () if r.get("applied")),
+        values=tuple(
+            (
+                i(ln["id"]),
+                None if ln.get("value") is None else to_decimal(ln["value"]),
+                i(ln.get("currency")),
+            )
+            for ln in lines
+        ),
+        results=tuple(results),
+        kinds=tuple(
+            (i(a["regime"]), i(lid), i(a.get("kind") or "individual"))
+            for a in dec.get("authorisations") or ()
+            for lid in a.get("lines") or ()
+        ),
+        reasons=tuple(
+            (
+                i(f["regime"]),
+                i(f["rule"]),
+                i(f.get("reason")),
+                i(f.get("citation")),
+                RESOLVED if f.get("resolved_by") else i(f["outcome"]),
+                i(f.get("line")),
+            )
+            for f in dec.get("findings") or ()
+            if f.get("effect") in _REASON_EFFECTS
+        ),
+    )
+
+
 def build_report(
     ledger: Ledger,
     since: _dt.date | str | None = None,
@@ -141,7 +227,8 @@ def build_report(
 ) -> dict[str, Any]:
     """Aggregate the records of ``ledger`` recorded in [since, until] (whole days, UTC)."""
     verification = ledger.verify() if verify else None
-    latest: dict[str, Mapping[str, Any]] = {}
+    latest: dict[str, _TxFacts] = {}
+    intern: dict[Any, Any] = {}
     records = shipments = 0
     resolutions = 0
     shipped_values: dict[str, Decimal] = {}
@@ -154,24 +241,24 @@ def build_report(
         last_at = at
         tx = body["transaction"]
         key = f"id:{tx['id']}" if tx.get("id") is not None else f"rec:{body['seq']}"
-        latest[key] = body
+        latest[key] = _facts(body, intern)
         if body.get("shipped"):
             shipments += 1
             for ln in tx.get("lines") or ():
                 if ln.get("value") is not None and ln.get("currency"):
                     c = ln["currency"]
-                    shipped_values[c] = shipped_values.get(c, Decimal(0)) + to_decimal(ln["value"])
+                    shipped_values[c] = shipped_values.get(c, _ZERO) + to_decimal(ln["value"])
             for d in body.get("debits") or ():
                 u = usage.setdefault(
                     (d["regime"], d["authorisation"]),
-                    {"quantity": Decimal(0), "values": {}, "shipments": set()},
+                    {"quantity": _ZERO, "values": {}, "shipments": set()},
                 )
                 if d.get("quantity") is not None:
                     u["quantity"] += Decimal(d["quantity"])
                 if d.get("value") is not None:
-                    u["values"][d["currency"]] = u["values"].get(
-                        d["currency"], Decimal(0)
-                    ) + Decimal(d["value"])
+                    u["values"][d["currency"]] = u["values"].get(d["currency"], _ZERO) + Decimal(
+                        d["value"]
+                    )
                 u["shipments"].add(body["seq"])
 
     by_outcome = _Table(("outcome",))
@@ -186,65 +273,37 @@ def build_report(
     total = _Cell()
     span_days = _span(since, until, first_at, last_at)
     bucket_len = 10 if span_days <= 62 else 7  # days, else months
+    categories: dict[tuple[str, Any], tuple[str, str]] = {}
 
-    for key, body in latest.items():
-        tx, dec = body["transaction"], body["decision"]
-        resolutions += sum(1 for r in dec.get("resolutions") or () if r.get("applied"))
-        lines = tx.get("lines") or []
-        vals: dict[str, tuple[Decimal | None, Any]] = {
-            ln["id"]: (
-                None if ln.get("value") is None else to_decimal(ln["value"]),
-                ln.get("currency"),
-            )
-            for ln in lines
-        }
-        by_id = {ln["id"]: ln for ln in lines}
-        overall = dec["outcome"]
+    for key, fx in latest.items():
+        resolutions += fx.resolutions
+        vals = {lid: (v, c) for lid, v, c in fx.values}
+        overall, dest = fx.overall, fx.destination
         for v, c in vals.values():
             total.add(key, v, c)
             by_outcome.add((overall,), key, v, c)
-        if not lines:
+        if not vals:
             total.add(key, None, None, line=False)
             by_outcome.add((overall,), key, None, None, line=False)
-        timeline.add((body["recorded_at"][:bucket_len], overall), key, None, None, line=False)
-        dest = tx.get("destination", "?")
-        cyber_ids = {
-            f["line"]
-            for f in dec.get("findings") or ()
-            if f.get("line") and (f.get("report") or {}).get("cyber_surveillance")
-        } | {ln["id"] for ln in lines if "cyber_surveillance" in (ln.get("tags") or ())}
-        eut = sorted(
-            {
-                p.get("type") or "unknown"
-                for p in tx.get("parties") or ()
-                if p.get("role") == "end_user"
-            }
-        ) or ["not stated"]
-        kinds: dict[tuple[str, str], str] = {}
-        for a in dec.get("authorisations") or ():
-            for lid in a.get("lines") or ():
-                kinds[(a["regime"], lid)] = a.get("kind") or "individual"
-        for lr in dec.get("lines") or ():
-            lid = lr["line"]
+        timeline.add((fx.at[:bucket_len], overall), key, None, None, line=False)
+        kinds = {(rid, lid): kind for rid, lid, kind in fx.kinds}
+        for lid, lo, regs, is_cyber in fx.results:
             v, c = vals.get(lid, (None, None))
-            lo = lr["outcome"]
             by_dest.add((dest, lo), key, v, c)
-            for t in eut:
+            for t in fx.end_user_types:
                 by_eut.add((t, lo), key, v, c)
-            if lid in cyber_ids:
+            if is_cyber:
                 cyber.add((dest, lo), key, v, c)
-            line: Mapping[str, Any] = by_id.get(lid) or {}
-            for rid, ro in sorted((lr.get("regimes") or {}).items()):
-                if ro == "not_applicable":
-                    continue
+            for rid, ro, code in regs:
                 by_regime.add((rid, ro), key, v, c)
-                code = (line.get("classification") or {}).get(rid)
-                ck, label = category_of(rid, code)
-                by_cat.add((rid, ck, label, ro), key, v, c)
-                if rid == "eu" and lid in cyber_ids:
+                cat = categories.get((rid, code))
+                if cat is None:
+                    cat = categories[(rid, code)] = category_of(rid, code)
+                by_cat.add((rid, cat[0], cat[1], ro), key, v, c)
+                if rid == "eu" and is_cyber:
                     item = str(code) if code is not None else "not listed (Art. 5)"
                     row = art26.setdefault(
-                        (tx.get("export_from", "?"), item, dest),
+                        (fx.export_from, item, dest),
                         {
                             "lines": 0,
                             "transactions": set(),
@@ -263,24 +322,10 @@ def build_report(
                         )
                     if v is not None and c:
                         row["values"][c] = row["values"].get(c, _ZERO) + v
-        for f in dec.get("findings") or ():
-            if f.get("effect") not in (
-                "prohibit",
-                "require",
-                "review",
-                "authorise",
-                "deny_authorisation",
-            ):
-                continue
-            lid = f.get("line")
+        for regime, rule, reason, citation, outcome, lid in fx.reasons:
             v, c = vals.get(lid, (None, None)) if lid else (None, None)
-            outcome = RESOLVED if f.get("resolved_by") else f["outcome"]
             by_reason.add(
-                (f["regime"], f["rule"], f.get("reason"), f.get("citation"), outcome),
-                key,
-                v,
-                c,
-                line=lid is not None,
+                (regime, rule, reason, citation, outcome), key, v, c, line=lid is not None
             )
 
     licences = []
