@@ -422,6 +422,7 @@ def test_every_effect_rule_is_exercised_by_a_golden_case_or_an_example_here() ->
             fired |= _rules(r.decision)
     for tx in (_unlisted("DE", "CA"), _unlisted("DE", "US"), _unlisted("JP", None)):
         fired |= _rules(_engine().evaluate(tx))
+    fired |= _un_programme_rules_fired()
     effect_rules = {r.id for r in regime.rules if r.effect.kind != "derive"}
     # Rules that no row of today's generated tables can trigger; each is checked to be so, so
     # that a regenerated table that adds such a row makes this test ask for a golden case.
@@ -501,3 +502,39 @@ def test_tariff_code_tables_are_read_by_rules_and_declared_with_prefix_lookups()
         "ru_sch4_oil", "ru_sch502_jet_fuel", "ru_sch6_luxury", "ru_sch7_industrial",
         "by_sch4_luxury", "by_sch5_weapons",
     }  # fmt: skip
+
+
+UN_PROGRAMMES = {
+    "Al-Qaida": "al_qaida", "Taliban": "taliban", "DPRK": "dprk", "Iran": "iran", "Iraq": "iraq",
+    "Libya": "libya", "Somalia": "somalia", "DRC": "drc", "Sudan": "sudan",
+    "SouthSudan": "south_sudan", "CAR": "car", "Yemen": "yemen", "Haiti": "haiti",
+}  # fmt: skip
+
+
+def _un_hit(programme: str, date: str) -> Decision:
+    hits = [{"party": "Listed", "list": "un", "level": "match", "programs": [programme]}]
+    tx = {**_unlisted("AE", "CA", date=date),
+          "parties": [{"role": "consignee", "name": "Listed", "country": "AE"}]}  # fmt: skip
+    return _engine().with_screener(FixedScreener(hits)).evaluate(tx)
+
+
+def _un_programme_rules_fired() -> set[str]:
+    fired: set[str] = set()
+    for programme in UN_PROGRAMMES:
+        for date in ("2019-10-01", DATE):
+            fired |= _rules(_un_hit(programme, date))
+    return fired
+
+
+@pytest.mark.parametrize("programme", sorted(UN_PROGRAMMES))
+def test_un_listed_party_cites_the_regulation_of_its_un_regime(programme: str) -> None:
+    """United Nations Act s. 2: each UN regime has its own implementing regulation; a confirmed
+    match under it is prohibited and cites that regulation (from the date the section cited
+    has its number), never only the generic rule."""
+    d = _un_hit(programme, DATE)
+    assert _outcome(d) is Outcome.PROHIBITED
+    rule = f"ca.un_act.{UN_PROGRAMMES[programme]}"
+    cited = [f for f in d.findings if f.rule == rule]
+    assert cited and cited[0].citation.startswith("SOR/"), (programme, _rules(d))
+    assert "ca.un_act.listed_party" not in _rules(d)
+    assert _outcome(_un_hit(programme, "2019-10-01")) is Outcome.PROHIBITED

@@ -276,3 +276,54 @@ def test_aircraft_parts_to_russia_need_a_licence_under_supp_4() -> None:
     before = _decide({**tx, "date": "2024-01-10"})
     assert before.outcome is Outcome.REVIEW
     assert "us.embargo.ru_by_supp4_before_2024" not in {f.rule for f in before.findings}
+
+
+# --- OFAC SDN parties -------------------------------------------------------------------------
+
+SDN_PROGRAMS = ["SDGT", "NPWMD", "HRIT-SY", "HRIT-IR", "IRAN-HR", "GLOMAG", "DPRK", "DPRK2",
+                "DPRK3", "DPRK4", "DPRK-NKSPEA", "RUSSIA-EO14024", "UKRAINE-EO13661", "BELARUS",
+                "SDNTK", "TCO", "CUBA", "VENEZUELA", "IFSR", "SYRIA-EO13894", "FTO"]  # fmt: skip
+SDN_744_8 = {"SDGT", "NPWMD", "RUSSIA-EO14024", "UKRAINE-EO13661", "BELARUS", "SDNTK", "TCO",
+             "FTO"}  # fmt: skip
+
+
+@SETTINGS
+@given(
+    programs=st.lists(st.sampled_from(SDN_PROGRAMS), min_size=1, max_size=2, unique=True),
+    dest=st.sampled_from(["DE", "AE", "CN", "TR", "KE"]),
+    code=codes,
+    from_us=st.booleans(),
+)
+def test_sdn_party_is_never_cleared_and_is_prohibited_from_the_us(
+    programs: list[str], dest: str, code: str, from_us: bool
+) -> None:
+    """A blocked person: from the United States OFAC prohibits the export; from abroad the
+    order is held (US-person nexus) and 744.8 adds a BIS licence for the programmes it names
+    when the item is subject to the EAR."""
+    listed = {"role": "end_user", "name": "Blocked Co", "country": dest, "type": "commercial"}
+    hits = [{"party": "Blocked Co", "list": "us_sdn", "level": "match", "programs": programs}]
+    tx = _tx(dest, code, [listed], [])
+    if not from_us:
+        tx["export_from"] = "DE"
+        tx["lines"][0].update(origin="US")
+    d = _decide(tx, hits)
+    rules = {f.rule for f in d.findings}
+    if from_us:
+        assert d.outcome is Outcome.PROHIBITED, (programs, rules)
+    else:
+        assert d.outcome >= Outcome.REVIEW, (programs, rules)
+        assert "us.ofac.blocked_person_abroad" in rules
+        if set(programs) & SDN_744_8:
+            assert d.outcome >= Outcome.LICENSE_REQUIRED
+            assert "us.enduser.sdn_744_8" in rules
+    assert not any(a.kind == "exception" for a in d.authorisations if set(programs) & SDN_744_8)
+
+
+@SETTINGS
+@given(dest=st.sampled_from(DESTINATIONS), code=codes)
+def test_un_listed_party_alone_is_held_and_never_cites_746_1_b(dest: str, code: str) -> None:
+    listed = {"role": "consignee", "name": "UN Listed", "country": dest, "type": "commercial"}
+    hits = [{"party": "UN Listed", "list": "un", "level": "match", "programs": ["Al-Qaida"]}]
+    d = _decide(_tx(dest, code, [listed], []), hits)
+    assert d.outcome >= Outcome.REVIEW
+    assert not any("746.1(b)" in f.citation for f in d.findings)
