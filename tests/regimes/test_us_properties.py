@@ -111,7 +111,9 @@ def test_embargoed_destination_is_never_nlr(
 
 @SETTINGS
 @given(ps=parties, end_use=st.lists(st.sampled_from(END_USES), max_size=2, unique=True))
-def test_syria_ear99_needs_spp_and_spp_is_dated(ps: list[dict[str, str]], end_use: list[str]) -> None:
+def test_syria_ear99_needs_spp_and_spp_is_dated(
+    ps: list[dict[str, str]], end_use: list[str]
+) -> None:
     """EAR99 to Syria: SPP (740.5) from 2 Sep 2025 on, licence required before; never NLR."""
     after = _decide(_tx("SY", "EAR99", ps, end_use))
     before = _decide(_tx("SY", "EAR99", ps, end_use, date="2025-09-01"))
