@@ -190,8 +190,15 @@ def test_arms_for_security_forces_are_held_unless_a_permit_was_issued(
                 for f in d.findings
             )
 
-        assert held(without) == _individual_permit(code, tx["destination"], tx["activity"]), code
+        needs_permit = _individual_permit(code, tx["destination"], tx["activity"])
+        assert held(without) == needs_permit, code
         assert not held(with_permit), code
+        # the note shows the s. 7.3 assessment as discharged by the permit
+        noted = any(
+            f.rule == "ca.assessment.permit_assessed" and f.line == ln["id"]
+            for f in with_permit.findings
+        )
+        assert noted == needs_permit, code
     if tx["destination"] != "US":
         assert _outcome(without) >= Outcome.LICENSE_REQUIRED
 
