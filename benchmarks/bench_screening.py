@@ -19,12 +19,14 @@ Speed: p50/p99 latency of single queries (distinct names, cold result cache) aga
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import random
 import re
 import statistics
 import sys
 import time
 from pathlib import Path
+from types import ModuleType
 
 import attrs
 
@@ -126,8 +128,11 @@ def syn_company(rng: random.Random) -> str:
     return " ".join([*parts, rng.choice(LEGAL)]).strip()
 
 
-def synthetic_list(n: int, seed: int) -> RestrictedList:
-    """Generated entries with their own name pools, disjoint from the negatives' pools."""
+def synthetic_list(n: int, seed: int, mod: ModuleType | None = None) -> RestrictedList:
+    """Generated entries with their own name pools, disjoint from the negatives' pools
+    (``mod``: the screening package whose classes to use, for a baseline copy)."""
+    entry_cls = mod.ListEntry if mod is not None else ListEntry
+    list_cls = mod.RestrictedList if mod is not None else RestrictedList
     rng = random.Random(seed)
     entries = []
     for i in range(n):
@@ -138,7 +143,7 @@ def synthetic_list(n: int, seed: int) -> RestrictedList:
             parts = [syn_word(rng) for _ in range(rng.choice((2, 2, 3)))]
             names, kind = (" ".join(parts),), "individual"
         entries.append(
-            ListEntry(
+            entry_cls(
                 list_id="synthetic",
                 entry_id=f"S{i}",
                 names=names,
@@ -147,7 +152,7 @@ def synthetic_list(n: int, seed: int) -> RestrictedList:
                 kind=kind,
             )
         )
-    return RestrictedList(
+    return list_cls(
         id="synthetic",
         name="generated entries",
         source="benchmark generator",
@@ -265,7 +270,8 @@ def perturb(rng: random.Random, name: str, kind: str, entry_kind: str) -> str | 
 # Latin -> Cyrillic, the inverse of the romanisation used for Russian names (longest first)
 _TO_CYR = sorted(
     {
-        "shch": "щ", "zh": "ж", "kh": "х", "ts": "ц", "ch": "ч", "sh": "ш", "yu": "ю",
+        "shch": "щ", "dzh": "дж", "dj": "дж", "zh": "ж", "kh": "х", "ts": "ц", "ch": "ч",
+        "sh": "ш", "yu": "ю",
         "ya": "я", "ye": "е", "yo": "ё", "a": "а", "b": "б", "v": "в", "g": "г", "d": "д",
         "e": "е", "z": "з", "i": "и", "y": "й", "k": "к", "l": "л", "m": "м", "n": "н",
         "o": "о", "p": "п", "r": "р", "s": "с", "t": "т", "u": "у", "f": "ф", "w": "в",
@@ -275,20 +281,32 @@ _TO_CYR = sorted(
 )  # fmt: skip
 
 
+_CYR_VOWELS = frozenset("аеёиоуыэюяй")
+
+
+def _cyrillic_word(low: str) -> str:
+    """One romanised word back in Cyrillic: digraphs first; y is ы after a consonant (Lapyr,
+    Maryna) and й after a vowel (Nikolay, Dikiy)."""
+    cyr, i = "", 0
+    while i < len(low):
+        for a, b in _TO_CYR:
+            if low.startswith(a, i):
+                if a == "y" and cyr and cyr[-1] not in _CYR_VOWELS:
+                    b = "ы"
+                cyr += b
+                i += len(a)
+                break
+    return cyr
+
+
 def to_cyrillic(name: str) -> str | None:
+    """A person's name written back in Cyrillic (hyphenated parts kept apart)."""
     out = []
     for w in name.split():
-        low = re.sub(r"[^a-z]", "", w.lower())
-        if low in _NOISE or not low:
-            continue
-        cyr, i = "", 0
-        while i < len(low):
-            for a, b in _TO_CYR:
-                if low.startswith(a, i):
-                    cyr += b
-                    i += len(a)
-                    break
-        out.append(cyr.capitalize())
+        parts = [re.sub(r"[^a-z]", "", p) for p in w.lower().split("-")]
+        parts = [p for p in parts if p and p not in _NOISE]
+        if parts:
+            out.append("-".join(_cyrillic_word(p).capitalize() for p in parts))
     return " ".join(out) or None
 
 
@@ -389,7 +407,7 @@ _HAN = dict(
         "you:油",
         "qing:清",
         "ze:泽",
-        "tuo:拓",
+        "tuo:托",
         "yun:云",
         "duan:端",
         "mi:米",
@@ -508,6 +526,9 @@ _POST_SOVIET = {"RU", "BY", "UA", "KZ", "KG", "TJ", "UZ", "AM", "AZ", "GE", "MD"
 _CHINA = {"CN", "HK", "TW", "MO"}
 
 
+_LATIN_LETTER = re.compile("[A-Za-z]")
+
+
 def _is_arabic(name: str) -> bool:
     return any("\u0600" <= c <= "\u06ff" for c in name)
 
@@ -525,18 +546,30 @@ def eval_set(lists: list[RestrictedList], n_pos: int, n_neg: int, seed: int):
     ]
     pools = {
         # persons: their names are romanised from Cyrillic (company names are often translated)
+        # persons of post-Soviet countries only (not also of Korea, Syria, Afghanistan...):
+        # their names are romanised from Cyrillic, so writing them back is what a clerk does;
+        # a Korean or Arabic name has its own Cyrillic conventions, not the Latin letters'
         "cyrillic": [
-            (e, nm) for e, nm in pool if _POST_SOVIET & set(e.countries) and e.kind == "individual"
+            (e, nm)
+            for e, nm in pool
+            if e.countries and set(e.countries) <= _POST_SOVIET and e.kind == "individual"
         ],
         "chinese": [(e, nm) for e, nm in pool if _CHINA & set(e.countries) and to_han(nm)],
         "particle": [(e, nm) for e, nm in pool if particle(random.Random(0), nm.split())],
         "paren_suffix": [(e, nm) for e, nm in pool if e.kind != "individual"],
+        # a person's name as the UN writes it in Arabic script (its NAME_ORIGINAL_SCRIPT), for
+        # a person also listed in Latin script: written by people, with everything real writing
+        # does (long vowels written, short ones not, ال, hamza seats, ة/ه, Persian and Pashto
+        # letters). Not organisations: their Arabic names are mostly translations ("Egyptian
+        # Islamic Jihad"), which no transliteration finds; not strings that mix in Latin letters
+        # (the mixed_script class) or carry replacement characters (a damaged source field)
         "arabic": [
             (e, nm)
             for rl in lists
             for e in rl.entries
+            if e.kind == "individual" and any(n.isascii() for n in e.names)
             for nm in e.names
-            if _is_arabic(nm) and any(n.isascii() for n in e.names)
+            if _is_arabic(nm) and not _LATIN_LETTER.search(nm) and "\ufffd" not in nm
         ],
     }
     share = max(1, n_pos // len(KINDS))
@@ -553,33 +586,100 @@ def eval_set(lists: list[RestrictedList], n_pos: int, n_neg: int, seed: int):
                 got.add(p)
                 positives.append((p, e.list_id, e.entry_id, kind))
     rng.shuffle(positives)  # every slice of the list holds every class
-    # a name whose tokens are a listed name's tokens in another order IS that listed name
-    listed = {
-        " ".join(sorted(normalise(nm).split()))
-        for rl in lists
-        for e in rl.entries
-        for nm in e.names
-    }
-    # ... and so is a name whose every word sounds like the words of a listed name (the typo
-    # and transliteration classes above count exactly these as the listed name)
-    sounds = {
-        " ".join(sorted(phonetic_key(t) for t in normalise(nm).split()))
-        for rl in lists
-        for e in rl.entries
-        for nm in e.names
-    }
+    is_listed = listed_forms(lists)
     negatives: list[tuple[str, str]] = []
     seen: set[str] = set()
     while len(negatives) < n_neg:
         kind = "person" if rng.random() < 0.6 else "company"
         nm = invented_person(rng) if kind == "person" else invented_company(rng)
         key = " ".join(sorted(normalise(nm).split()))
-        sound = " ".join(sorted(phonetic_key(t) for t in normalise(nm).split()))
-        if key in listed or key in seen or sound in sounds:
+        if is_listed(nm) or key in seen:
             continue
         seen.add(key)
         negatives.append((nm, kind))
     return positives, negatives
+
+
+def listed_forms(lists: list[RestrictedList]):
+    """A test: is a (Latin-script) name a listed name? Its words in any order are a listed
+    name's words, or every word sounds like the words of a listed name (the typo and
+    transliteration classes count exactly these as the listed name)."""
+    listed = set()
+    sounds = set()
+    for rl in lists:
+        for e in rl.entries:
+            for nm in e.names:
+                toks = normalise(nm).split()
+                listed.add(" ".join(sorted(toks)))
+                sounds.add(" ".join(sorted(phonetic_key(t) for t in toks)))
+
+    def test(name: str) -> bool:
+        toks = normalise(name).split()
+        return (
+            " ".join(sorted(toks)) in listed
+            or " ".join(sorted(phonetic_key(t) for t in toks)) in sounds
+        )
+
+    return test
+
+
+# Arabic-script given and family names as people write them, with their usual Latin spelling
+# (for the negatives: invented names in Arabic script that must not hit)
+AR_GIVEN = [
+    pair.split(":")
+    for pair in """
+محمد:Muhammad أحمد:Ahmad علي:Ali حسن:Hassan حسين:Hussein عمر:Omar خالد:Khalid يوسف:Yusuf
+إبراهيم:Ibrahim سعيد:Said مصطفى:Mustafa كريم:Karim طارق:Tariq سامي:Sami فادي:Fadi رامي:Rami
+زياد:Ziad ماجد:Majid نبيل:Nabil وليد:Walid هشام:Hisham عادل:Adel فيصل:Faisal منصور:Mansour
+ناصر:Nasser سلمان:Salman جمال:Jamal رشيد:Rashid بلال:Bilal أنس:Anas حمزة:Hamza ياسر:Yasser
+أيمن:Ayman عماد:Imad مراد:Murad نادر:Nader جواد:Javad رضا:Reza مهدي:Mahdi فاطمة:Fatima
+عائشة:Aisha مريم:Maryam زينب:Zainab نور:Nour ليلى:Layla سارة:Sara هدى:Huda رنا:Rana دينا:Dina
+باسم:Basim تامر:Tamer شريف:Sharif وائل:Wael مازن:Mazen غسان:Ghassan قيس:Qais لؤي:Louay
+معاذ:Muadh صهيب:Suhaib سلطان:Sultan فهد:Fahad تركي:Turki نايف:Nayef بدر:Badr منى:Mona
+سلمى:Salma رياض:Riyad عبدالله:Abdullah عبدالرحمن:Abdulrahman عبدالعزيز:Abdulaziz
+""".split()  # noqa: SIM905
+]
+AR_FAMILY = [
+    pair.split(":")
+    for pair in """
+الحسيني:al-Husseini الخطيب:al-Khatib النجار:al-Najjar الحداد:al-Haddad الشامي:al-Shami
+المصري:al-Masri الكردي:al-Kurdi التميمي:al-Tamimi العتيبي:al-Otaibi القحطاني:al-Qahtani
+الدوسري:al-Dosari الشمري:al-Shammari الزعبي:al-Zoubi خوري:Khoury عثمان:Othman
+الأحمد:al-Ahmad السيد:al-Sayed الرفاعي:al-Rifai الجبوري:al-Jubouri الدليمي:al-Dulaimi
+الطائي:al-Tai الهاشمي:al-Hashimi الموسوي:al-Musawi الحكيم:al-Hakim نصار:Nassar عواد:Awad
+حمدان:Hamdan البرغوثي:al-Barghouti سليمان:Suleiman أحمدي:Ahmadi حسيني:Hosseini رضائي:Rezaei
+كريمي:Karimi محمدي:Mohammadi رحيمي:Rahimi نوري:Nouri جعفري:Jafari صديقي:Siddiqui
+العمري:al-Omari الزهراني:al-Zahrani الغامدي:al-Ghamdi المطيري:al-Mutairi الحربي:al-Harbi
+العنزي:al-Anazi السعدي:al-Saadi الخزرجي:al-Khazraji البياتي:al-Bayati العبيدي:al-Obaidi
+الراشد:al-Rashid الفارس:al-Faris الصباغ:al-Sabbagh الحلبي:al-Halabi البيطار:al-Bitar
+القاسم:al-Qasim الشريف:al-Sharif الخياط:al-Khayyat العطار:al-Attar الدباغ:al-Dabbagh
+الجزائري:al-Jazairi التونسي:al-Tunisi المغربي:al-Maghribi اليمني:al-Yamani
+""".split()  # noqa: SIM905
+]
+
+
+def arabic_negatives(lists: list[RestrictedList], n: int, seed: int) -> list[tuple[str, str]]:
+    """Invented person names written in Arabic script (given name, father's name for half of
+    them, family name), with their Latin spelling; none whose Latin spelling is a listed name
+    by the test of the other negatives."""
+    rng = random.Random(seed + 2)
+    is_listed = listed_forms(lists)
+    out: list[tuple[str, str]] = []
+    seen: set[str] = set()
+    tries = 0
+    while len(out) < n and tries < 50 * n:
+        tries += 1
+        parts = [rng.choice(AR_GIVEN)]
+        if rng.random() < 0.5:
+            parts.append(rng.choice(AR_GIVEN))
+        parts.append(rng.choice(AR_FAMILY))
+        ar = " ".join(a for a, _ in parts)
+        lat = " ".join(b for _, b in parts)
+        if ar in seen or is_listed(lat):
+            continue
+        seen.add(ar)
+        out.append((ar, lat))
+    return out
 
 
 def latin_only(lists: list[RestrictedList]) -> list[RestrictedList]:
@@ -604,7 +704,11 @@ def latin_only(lists: list[RestrictedList]) -> list[RestrictedList]:
 
 
 def quality(
-    scr: Screener, positives, negatives, scr_latin: Screener | None = None
+    scr: Screener,
+    positives,
+    negatives,
+    scr_latin: Screener | None = None,
+    ar_negatives: list[tuple[str, str]] | None = None,
 ) -> dict[str, object]:
     found = matched = 0
     by_kind: dict[str, list[int]] = {k: [0, 0] for k in KINDS}
@@ -627,6 +731,13 @@ def quality(
             fp += 1
             fp_match += any(m.level == "match" for m in hits)
             fps.append((name, hits[0].entry_name, hits[0].score))
+    fp_ar = 0
+    fps_ar = []
+    for name, latin in ar_negatives or ():
+        hits = scr.screen(name)
+        if hits:
+            fp_ar += 1
+            fps_ar.append((name, latin, hits[0].entry_name, hits[0].score))
     return {
         "recall": found / len(positives),
         "recall_match_level": matched / len(positives),
@@ -636,22 +747,42 @@ def quality(
         "fp_rate_match_level": fp_match / len(negatives),
         "misses": misses,
         "fps": fps,
+        "fp_rate_arabic": fp_ar / len(ar_negatives) if ar_negatives else None,
+        "fps_arabic": fps_ar,
     }
 
 
-def clear_token_caches() -> None:
-    """Forget every per-token memo (normalisation, sound keys, token similarities)."""
-    from exportrules._screening import _index, _normalise
+def clear_token_caches(mod: ModuleType | None = None) -> None:
+    """Forget every per-token memo (normalisation, sound keys, token similarities, ...): every
+    ``functools`` cache of the screening package ``mod`` (default: this checkout's)."""
+    prefix = (mod.__name__ if mod is not None else "exportrules._screening") + "."
+    for name, m in list(sys.modules.items()):
+        if name.startswith(prefix):
+            for obj in vars(m).values():
+                clear = getattr(obj, "cache_clear", None)
+                if callable(clear):
+                    clear()
 
-    for f in (
-        _normalise.normalise_tokens,
-        _normalise.raw_tokens,
-        _normalise.phonetic_key,
-        _index.token_sim,
-    ):
-        f.cache_clear()
-    if hasattr(_index.edit_ratio, "cache_clear"):
-        _index.edit_ratio.cache_clear()
+
+def _one_pass(scr, mod: ModuleType | None, queries: list[str]) -> tuple[list[float], list[float]]:
+    scr.clear_cache()
+    clear_token_caches(mod)
+    wall, cpu = [], []
+    for q in queries:
+        c, t = time.thread_time(), time.perf_counter()
+        scr.screen(q)
+        wall.append(time.perf_counter() - t)
+        cpu.append(time.thread_time() - c)
+    return wall, cpu
+
+
+def _quantiles(xs: list[float]) -> dict[str, float]:
+    xs = sorted(xs)
+    return {
+        "p50_ms": 1000 * xs[len(xs) // 2],
+        "p99_ms": 1000 * xs[int(len(xs) * 0.99)],
+        "mean_ms": 1000 * statistics.fmean(xs),
+    }
 
 
 def latency(scr: Screener, queries: list[str], passes: int = 3) -> dict[str, float]:
@@ -660,22 +791,75 @@ def latency(scr: Screener, queries: list[str], passes: int = 3) -> dict[str, flo
     The machine may be shared: CPU time is the steadier figure."""
     runs: list[dict[str, float]] = []
     for _ in range(passes):
-        scr.clear_cache()
-        clear_token_caches()
-        wall, cpu = [], []
-        for q in queries:
-            c, t = time.thread_time(), time.perf_counter()
-            scr.screen(q)
-            wall.append(time.perf_counter() - t)
-            cpu.append(time.thread_time() - c)
+        wall, cpu = _one_pass(scr, None, queries)
         out = {}
         for label, xs in (("wall", wall), ("cpu", cpu)):
-            xs.sort()
-            out[f"{label}_p50_ms"] = 1000 * xs[len(xs) // 2]
-            out[f"{label}_p99_ms"] = 1000 * xs[int(len(xs) * 0.99)]
-            out[f"{label}_mean_ms"] = 1000 * statistics.fmean(xs)
+            out.update({f"{label}_{k}": v for k, v in _quantiles(xs).items()})
         runs.append(out)
     return {k: statistics.median(r[k] for r in runs) for k in runs[0]}
+
+
+def load_baseline(path: Path) -> ModuleType:
+    """The screening package of another checkout (``path`` is a folder holding
+    ``exportrules/_screening``, or that package folder itself), imported under its own name so
+    that both versions run in this process."""
+    pkg = path / "exportrules" / "_screening" if (path / "exportrules").is_dir() else path
+    spec = importlib.util.spec_from_file_location(
+        "baseline_screening", pkg / "__init__.py", submodule_search_locations=[str(pkg)]
+    )
+    if spec is None or spec.loader is None:
+        raise SystemExit(f"no screening package in {path}")
+    mod = importlib.util.module_from_spec(spec)
+    sys.modules["baseline_screening"] = mod
+    spec.loader.exec_module(mod)
+    return mod
+
+
+def compare_latency(
+    base: ModuleType, size: int, seed: int, queries: list[str], rounds: int
+) -> None:
+    """The same queries on the same 100k-entry lists, screened by the baseline package and by
+    this checkout's, in alternating passes (each pass with every cache cleared): CPU time per
+    query, medians over the rounds, and the ratio this/baseline per round."""
+    impls = []
+    for label, mod in (("baseline", base), ("this", None)):
+        m = mod if mod is not None else sys.modules["exportrules._screening"]
+        lists = m.load_bundled()
+        big = [*lists, synthetic_list(size - sum(len(rl.entries) for rl in lists), seed, m)]
+        c = time.process_time()
+        scr = m.Screener(big)
+        print(f"  {label}: {size}-entry index built in {time.process_time() - c:.2f} s CPU")
+        impls.append((label, mod, scr))
+    per: dict[str, list[dict[str, float]]] = {"baseline": [], "this": []}
+    for r in range(rounds):
+        order = impls if r % 2 == 0 else impls[::-1]  # alternate who goes first
+        for label, mod, scr in order:
+            _wall, cpu = _one_pass(scr, mod, queries)
+            per[label].append(_quantiles(cpu))
+    for label in ("baseline", "this"):
+        rs = per[label]
+        print(
+            f"  {label:8} CPU per query, median of {rounds} passes: "
+            f"p50 {statistics.median(x['p50_ms'] for x in rs):.3f} ms, "
+            f"p99 {statistics.median(x['p99_ms'] for x in rs):.3f} ms, "
+            f"mean {statistics.median(x['mean_ms'] for x in rs):.3f} ms"
+        )
+    for k in ("p50_ms", "p99_ms", "mean_ms"):
+        ratios = sorted(t[k] / b[k] for t, b in zip(per["this"], per["baseline"]))
+        print(
+            f"  ratio this/baseline {k[:-3]}: median {statistics.median(ratios):.2f} "
+            f"(range {ratios[0]:.2f}-{ratios[-1]:.2f} over {rounds} paired passes)"
+        )
+
+
+def latency_queries(positives: list, negatives: list, seed: int) -> list[str]:
+    """2,500 distinct queries: 1,000 perturbed listed names, 1,000 invented names and 500
+    invented company names, shuffled."""
+    rng = random.Random(seed + 1)
+    queries = [p[0] for p in positives[:1000]] + [n[0] for n in negatives[:1000]]
+    queries += [invented_company(rng) for _ in range(500)]
+    rng.shuffle(queries)
+    return queries
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -686,6 +870,16 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--rapidfuzz", action="store_true", help="edit distance from rapidfuzz")
     ap.add_argument("--no-throughput", action="store_true", help="skip the evaluate() figure")
     ap.add_argument("--show", type=int, default=0, help="print this many misses and false hits")
+    ap.add_argument(
+        "--baseline",
+        type=Path,
+        help="folder with another checkout's exportrules/_screening (e.g. from `git archive REV "
+        "exportrules/_screening | tar -x -C DIR`): latency of both, interleaved in this run",
+    )
+    ap.add_argument("--rounds", type=int, default=6, help="paired passes for --baseline")
+    ap.add_argument(
+        "--latency-only", action="store_true", help="with --baseline: skip the quality figures"
+    )
     args = ap.parse_args(argv)
     if args.rapidfuzz:
         from rapidfuzz.distance import OSA
@@ -704,25 +898,47 @@ def main(argv: list[str] | None = None) -> int:
         f"index build {time.perf_counter() - t:.2f} s"
     )
     positives, negatives = eval_set(lists, n_pos, n_neg, args.seed)
-    scr_latin = Screener(latin_only(lists))
-    q = quality(scr, positives, negatives, scr_latin)
+    base: ModuleType | None = None
+    if args.baseline is not None:
+        base = load_baseline(args.baseline)
+        print(f"baseline: {args.baseline} vs this checkout, same queries, alternating passes")
+        queries = latency_queries(positives, negatives, args.seed)
+        compare_latency(base, args.size, args.seed, queries, args.rounds)
+        if args.latency_only:
+            return 0
+    ar_neg = arabic_negatives(lists, n_neg // 4, args.seed)
+    q = quality(scr, positives, negatives, Screener(latin_only(lists)), ar_neg)
     print(f"thresholds: match {scr.match_threshold}, review {scr.review_threshold}")
-    print(
-        f"recall {q['recall']:.4f} (match level {q['recall_match_level']:.4f}) "
-        f"on {len(positives)} perturbed listed names"
+    qb = None
+    if base is not None:  # the same evaluation set, screened by the baseline code
+        blists = base.load_bundled()
+        qb = quality(
+            base.Screener(blists), positives, negatives, base.Screener(latin_only(blists)), ar_neg
+        )
+    for label, qq in (("baseline", qb), ("this", q)) if qb else (("", q),):
+        print(
+            f"{label + ': ' if label else ''}recall {qq['recall']:.4f} "
+            f"(match level {qq['recall_match_level']:.4f}) on {len(positives)} perturbed "
+            f"listed names; false-positive rate {qq['fp_rate']:.4f} (match level "
+            f"{qq['fp_rate_match_level']:.4f}) on {n_neg} invented names, "
+            f"{qq['fp_rate_arabic']:.4f} on {len(ar_neg)} invented names in Arabic script"
+        )
+    head = f"{'variant class':16} {'names':>6} " + (
+        f"{'baseline':>9} {'this':>7}" if qb else f"{'recall':>7}"
     )
-    print(f"{'variant class':16} {'names':>6} {'recall':>7}")
+    print(head)
     for k in KINDS:
         if k in q["count_by_kind"]:  # type: ignore[operator]
-            print(f"{k:16} {q['count_by_kind'][k]:>6} {q['recall_by_kind'][k]:>7.3f}")  # type: ignore[index]
-    print(
-        f"false-positive rate {q['fp_rate']:.4f} (match level {q['fp_rate_match_level']:.4f}) "
-        f"on {n_neg} invented names"
-    )
+            n = q["count_by_kind"][k]  # type: ignore[index]
+            r = q["recall_by_kind"][k]  # type: ignore[index]
+            b = f"{qb['recall_by_kind'][k]:>9.3f} " if qb else ""  # type: ignore[index]
+            print(f"{k:16} {n:>6} {b}{r:>7.3f}")
     for row in q["misses"][: args.show]:  # type: ignore[index]
         print("  miss:", row)
     for row in q["fps"][: args.show]:  # type: ignore[index]
         print("  false hit:", row)
+    for row in q["fps_arabic"][: args.show]:  # type: ignore[index]
+        print("  false hit (Arabic script):", row)
     big = [*lists, synthetic_list(args.size - sum(len(rl.entries) for rl in lists), args.seed)]
     c, t = time.process_time(), time.perf_counter()
     scr_big = Screener(big)
@@ -730,10 +946,7 @@ def main(argv: list[str] | None = None) -> int:
         f"{args.size}-entry index build: {time.perf_counter() - t:.2f} s wall, "
         f"{time.process_time() - c:.2f} s CPU"
     )
-    rng = random.Random(args.seed + 1)
-    queries = [p[0] for p in positives[:1000]] + [n[0] for n in negatives[:1000]]
-    queries += [invented_company(rng) for _ in range(500)]
-    rng.shuffle(queries)
+    queries = latency_queries(positives, negatives, args.seed)
     lat = latency(scr_big, queries)
     for label in ("wall", "cpu"):
         print(

@@ -24,6 +24,10 @@ Score of a query against one name (all in 0..1):
 * country qualifier: +0.02 when the party's country is one of the entry's, -0.05 when the entry
   names countries and the party's is not among them, 0 when either is unknown.
 * alias quality: ``low`` x0.95, ``weak`` x0.9 and neither can reach the match level alone.
+* a word written in Arabic script and a Latin index token with the same consonant key
+  (``_abjad``): 0.87 for three consonants or more, 0.8 for fewer; such a pair is marked
+  (``Scored.transliterated``) and the hit is at most a potential match. The query word then
+  weighs what the Latin token it found weighs (``محمد`` as little as ``muhammad``).
 
 Features reported per hit: ``token_set`` (the name score with exact tokens only), ``edit`` (with
 edit similarity), ``phonetic`` (share of query tokens whose phonetic key the name shares),
@@ -43,26 +47,48 @@ from typing import NamedTuple
 
 import attrs
 
+from ._abjad import (
+    Form,
+    arabic_forms,
+    consonants,
+    index_key,
+    joined_forms,
+    latin_forms,
+    lookup_keys,
+)
 from ._model import ListEntry, RestrictedList
-from ._normalise import normalise_tokens, phonetic_key, skeleton
-from ._tables import PARTICLE_PREFIXES, VARIANTS
+from ._normalise import is_arabic_token, normalise_tokens, phonetic_key
+from ._tables import (
+    COMPOUND_HEADS,
+    COMPOUND_TAILS,
+    LATIN_COMPOUND_HEADS,
+    LATIN_COMPOUND_TAILS,
+    PARTICLE_PREFIXES,
+    VARIANTS,
+)
 
-__all__ = ["NameIndex", "Scored", "edit_ratio"]
+__all__ = ["NameIndex", "Query", "Scored", "edit_ratio"]
 
 _MIN_EDIT = 0.7
 _PHON_FLOOR = 0.85
 _PHON_MIN_EDIT = 0.6
+_PHON_MIN_EDIT_LONG = 0.5
 _JOIN_SIM = 0.95
 _PARTICLE_SIM = 0.95  # "alkawari" for "al-Kawari" (the article written joined)
-_SKELETON_SIM = 0.8  # an unvocalised romanisation ("mr") for "umar"
-_SKELETON_SIM_LONG = 0.87  # three consonants or more ("mhmd" for "muhammad"): below a match
+# an Arabic-script word and a Latin word with the same consonant key (_abjad), by the number of
+# consonants in the key: one (علي for "Ali"), two (عمر for "Umar"), three or more (محمد for
+# "Muhammad"); the more consonants agree, the likelier the same name
+_ABJAD_SIM = (0.0, 0.75, 0.85, 0.9)
 _CONTAIN_SCORE = 0.8  # a listed name found whole inside a longer party name: a review
 _PARTICLES = tuple(sorted(set(PARTICLE_PREFIXES), key=len, reverse=True))
 
 
 def _particle_rest(tok: str) -> str | None:
     """``kawari`` for ``alkawari``: the word after a joined Arabic article: 4 letters or more,
-    or 3 after ``al``/``el``/``ul`` (``aldin``, "al-Din"; not ``aslam``, a name)."""
+    or 3 after ``al``/``el``/``ul`` (``aldin``, "al-Din"; not ``aslam``, a name); in Arabic
+    script, 2 letters or more after ال (not الله)."""
+    if tok.startswith("ال"):
+        return tok[2:] if len(tok) >= 4 and tok != "الله" else None
     for p in _PARTICLES:
         if tok.startswith(p) and len(tok) - len(p) >= (3 if p in _SHORT_OK else 4):
             return tok[len(p) :]
@@ -70,20 +96,6 @@ def _particle_rest(tok: str) -> str | None:
 
 
 _SHORT_OK = frozenset({"al", "el", "ul"})
-
-
-def abjad_keys(tok: str) -> set[str]:
-    """Consonant keys of a token romanised from Arabic script letter by letter: its skeleton,
-    also without ``w`` (a written long u: ``mhmwd`` is ``mahmud``) and without an initial ``l``
-    (the article joined: ``lrhmn`` is ``al-rahman``)."""
-    forms = {tok, tok.replace("w", "")}
-    # letters Latin spellings write otherwise: ذ ظ (dh: z), ث (th: s)
-    forms |= {f.replace("dh", "z").replace("th", "s") for f in forms}
-    if tok.startswith("l") and len(tok) >= 4:
-        forms |= {f[1:] for f in forms if f.startswith("l")}
-    # a final h may be a written final vowel (ta marbuta) or an h Latin spellings drop
-    forms |= {f[:-1] for f in forms if f.endswith("h") and len(f) >= 3}
-    return {k for k in (skeleton(f) for f in forms if len(f) >= 2) if k}
 
 
 def _levenshtein(a: str, b: str) -> int:
@@ -170,11 +182,21 @@ def token_sim(q: str, t: str) -> float:
     if len(q) <= 2 or len(t) <= 2:
         return 0.0
     e, best = max((edit_ratio(q, s), s) for s in spellings(t))
-    if e >= _PHON_MIN_EDIT and phonetic_key(q) == phonetic_key(t):
+    if _sounds_alike(e, q, t):
         return max(e, _PHON_FLOOR)
     if len(q) <= 3 or len(best) <= 3:
         return 0.0  # short tokens: a one-letter change makes another word
     return e if e >= _MIN_EDIT else 0.0
+
+
+def _sounds_alike(e: float, q: str, t: str) -> bool:
+    """Same sound key, and an edit ratio of at least 0.6 (0.5 for a key of three letters or
+    more: "Dzhafar" for "Jafar", "Youssef" for "Yusuf" differ mostly in how a sound is
+    spelt)."""
+    if e < _PHON_MIN_EDIT_LONG:
+        return False
+    k = phonetic_key(q)
+    return k == phonetic_key(t) and (e >= _PHON_MIN_EDIT or len(k) >= 3)
 
 
 def _same_length_distance(a: str, b: str) -> int:
@@ -192,7 +214,7 @@ def _sim_from_distance(q: str, t: str, dist: int) -> float:
     if lq <= 2 or lt <= 2:
         return 0.0
     e = 1 - dist / max(lq, lt)
-    if e >= _PHON_MIN_EDIT and phonetic_key(q) == phonetic_key(t):
+    if _sounds_alike(e, q, t):
         return max(e, _PHON_FLOOR)
     if lq <= 3 or lt <= 3:
         return 0.0
@@ -213,6 +235,22 @@ def spellings(t: str) -> tuple[str, ...]:
 _SPELLINGS: dict[str, tuple[str, ...]] = {}
 for _v, _k in VARIANTS.items():
     _SPELLINGS[_k] = (*_SPELLINGS.get(_k, (_k,)), _v)
+
+
+def _latin_token_forms(t: str) -> set[Form]:
+    """Consonant keys and vowel masks of an index token (``_abjad``): of its spellings, and of
+    the word after a joined article."""
+    if not t.isascii() or not t.isalpha():
+        return set()
+    forms = latin_forms.__wrapped__  # each token once: skip the cache
+    fs = set(forms(t))
+    sizes = {consonants(k) for k, _ in fs}
+    for v in _SPELLINGS.get(t, ())[1:]:  # spellings with as many consonants: not "Abdul"
+        fs.update(f for f in forms(v) if consonants(f[0]) in sizes)  # for "Abd", "Mohd" for
+    rest = _particle_rest(t)  # "Muhammad"
+    if rest is not None:
+        fs.update(forms(rest))
+    return fs
 
 
 def _deletes(tok: str) -> set[str]:
@@ -270,6 +308,18 @@ class Scored:
     phonetic: float
     listed_coverage: float = 1.0  # share (by weight) of the listed name the query accounts for
     contained: bool = False  # the whole listed name is in a longer query (score lifted to 0.8)
+    transliterated: bool = False  # a word matched across scripts by its consonants (_abjad)
+
+
+class Query(NamedTuple):
+    """What ``candidates`` learnt about a query, for ``score``: its tokens, the index tokens
+    similar to each (and to two adjacent query tokens joined), each token's weight, and for
+    each query token the similar index keys that are two adjacent listed tokens joined."""
+
+    tokens: tuple[str, ...]
+    sims: dict[str, dict[str, float]]
+    weights: dict[str, float]
+    splits: dict[str, frozenset[str]]
 
 
 class _Name(NamedTuple):
@@ -307,13 +357,17 @@ class NameIndex:
         self.max_weight = log((n + 1) / 0.5)
         self.idf: dict[str, float] = {t: log((n + 1) / (c + 0.5)) for t, c in df.items()}
         idf = self.idf
+        vocab = set(df)
+        joins: dict[str, tuple[str, str]] = {}
+        for _ei, _pos, toks, _q, _form in raw:
+            for a, b in itertools.pairwise(toks):
+                joins.setdefault(a + b, (a, b))
+        self._build_abjad(vocab, joins)
         self.names: list[_Name] = []
         postings: dict[str, list[int]] = {}
-        vocab: set[str] = set()
         for nid, (ei, pos, toks, q, form) in enumerate(raw):
             w = tuple([idf[t] for t in toks])
             self.names.append(_Name(ei, pos, toks, w, sum(w), q, form))
-            vocab.update(toks)
             for k in toks:
                 p = postings.get(k)
                 if p is None:
@@ -335,6 +389,7 @@ class NameIndex:
                 p.sort(key=totals.__getitem__)
         self.totals = totals
         self.postings = postings
+        self.joins = frozenset(joins)  # keys of postings that are two adjacent tokens joined
         deletes: defaultdict[str, list[str]] = defaultdict(list)
         phonetic: defaultdict[str, list[str]] = defaultdict(list)
         key = phonetic_key.__wrapped__  # the build sees each token once: skip the cache
@@ -354,20 +409,50 @@ class NameIndex:
         self.deletes = dict(deletes)
         self.phonetic = dict(phonetic)
         particle: defaultdict[str, list[str]] = defaultdict(list)
-        skel: defaultdict[str, list[str]] = defaultdict(list)
         for t in vocab:
             rest = _particle_rest(t)
             if rest is not None:
                 particle[rest].append(t)
-            if len(t) >= 3 and t.isalpha():
-                sk = skeleton.__wrapped__(t)
-                if sk:
-                    skel[sk].append(t)
         self.particle = dict(particle)
-        self.skeletons = dict(skel)
         # a name can be found inside a longer query when one of its words is this rare: in at
         # most about n / sqrt(2n) of the n indexed names (~140 of the bundled 38,000)
         self.distinct_weight = 0.5 * self.max_weight
+
+    def _build_abjad(self, vocab: set[str], joins: dict[str, tuple[str, str]]) -> None:
+        """The consonant keys of every Latin token, and of two Latin tokens of a compound
+        written as one word in Arabic script ("Abu Bakr", "Abd Allah"), for words in Arabic
+        script (``_abjad``); and the weight of every Arabic-script token brought down to that of
+        the lightest Latin token it corresponds to (``محمد`` is as common as ``muhammad``, not
+        as rare as the few names the lists write in Arabic script)."""
+        abjad: defaultdict[str, list[str]] = defaultdict(list)
+        token_keys: dict[str, set[str]] = {}
+        for t in vocab:
+            fs = _latin_token_forms(t)
+            if fs:
+                token_keys[t] = {k for k, _ in fs}
+                for k, m in fs:
+                    abjad[index_key(k, m)].append(t)
+        forms = latin_forms.__wrapped__
+        for t, (a, b) in joins.items():
+            if t in vocab or not (a in LATIN_COMPOUND_HEADS or b in LATIN_COMPOUND_TAILS):
+                continue
+            # only what the two words make together ("abubakar" for "abu bakr"), not a key of
+            # one of them whose neighbour's letters were lost as a doubled consonant
+            e: set[str] = set()
+            alone = token_keys.get(a, e) | token_keys.get(b, e)
+            for k, m in forms(t):
+                if k not in alone:
+                    abjad[index_key(k, m)].append(t)
+        self.abjad = dict(abjad)
+        idf = self.idf
+        for t in vocab:
+            if is_arabic_token(t):
+                found: dict[str, float] = {}
+                self._abjad_similar(t, found)
+                for lt in found:
+                    w = idf.get(lt)
+                    if w is not None and w < idf[t]:
+                        idf[t] = w
 
     def __len__(self) -> int:
         return len(self.entries)
@@ -386,11 +471,10 @@ class NameIndex:
     def weight(self, tok: str) -> float:
         return self.idf.get(tok, self.max_weight)
 
-    def similar_tokens(self, q: str, abjad: bool = False) -> dict[str, float]:
-        """Index tokens similar to ``q`` (see ``_similar``), and the tokens it matches through
-        an Arabic article written joined or split (``alkawari`` / ``kawari``, 0.95) and, for a
-        token of a name written in Arabic script (``abjad``: romanised without short vowels,
-        ``mhmd``), through its consonants (0.8, see ``abjad_keys``)."""
+    def similar_tokens(self, q: str) -> dict[str, float]:
+        """Index tokens similar to ``q`` (see ``_similar``), the tokens it matches through an
+        Arabic article written joined or split (``alkawari`` / ``kawari``, 0.95) and, for a word
+        in Arabic script, the Latin tokens with one of its consonant keys (``_abjad``)."""
         out = self._similar(q)
         rest = _particle_rest(q)
         if rest is not None and q not in self.postings:
@@ -400,14 +484,43 @@ class NameIndex:
         for t in self.particle.get(q, ()):
             if out.get(t, 0.0) < _PARTICLE_SIM:
                 out[t] = _PARTICLE_SIM
-        if abjad:
-            for k in abjad_keys(q):
-                # three consonants or more in order are specific; two are not
-                sv = _SKELETON_SIM_LONG if len(k) >= 3 else _SKELETON_SIM
-                for t in self.skeletons.get(k, ()):
-                    if sv > out.get(t, 0.0):
-                        out[t] = sv
+        if is_arabic_token(q):
+            self._abjad_similar(q, out)
         return out
+
+    def _abjad_similar(
+        self, word: str, out: dict[str, float], forms: frozenset[Form] | None = None
+    ) -> None:
+        """Add to ``out`` the Latin tokens that correspond to an Arabic-script word (or to
+        ``forms``): same consonant key, a vowel wherever the Arabic writes one (``_abjad``);
+        similarity by the number of consonants (``_ABJAD_SIM``)."""
+        abjad = self.abjad
+        for k, m in arabic_forms(word) if forms is None else forms:
+            sv = _ABJAD_SIM[min(consonants(k), 3)]
+            for lk in lookup_keys(k, m):
+                found = abjad.get(lk)
+                if found:
+                    for t in found:
+                        if sv > out.get(t, 0.0):
+                            out[t] = sv
+
+    def query_weights(
+        self, qtoks: tuple[str, ...], sims: dict[str, dict[str, float]]
+    ) -> dict[str, float]:
+        """Weight of each query token: its IDF (an unknown token weighs the most); a word in
+        Arabic script weighs no more than the lightest Latin token it corresponds to, so that
+        ``محمد`` counts as little as ``muhammad``."""
+        idf, top = self.idf, self.max_weight
+        wq: dict[str, float] = {}
+        for q in qtoks:
+            w = idf.get(q, top)
+            if is_arabic_token(q):
+                for t in sims.get(q, ()):
+                    wt = idf.get(t)
+                    if wt is not None and wt < w and t.isascii():
+                        w = wt
+            wq[q] = w
+        return wq
 
     def _similar(self, q: str) -> dict[str, float]:
         """Index tokens similar to ``q`` with their similarity (``q`` itself when present).
@@ -453,10 +566,10 @@ class NameIndex:
         return out
 
     def candidates(
-        self, qtoks: tuple[str, ...], floor: float, abjad: bool = False
-    ) -> tuple[list[tuple[int, float]], dict[str, dict[str, float]]]:
+        self, qtoks: tuple[str, ...], floor: float
+    ) -> tuple[list[tuple[int, float]], Query]:
         """Every name whose score can reach ``floor``, with an upper bound of its name score
-        (unsorted), and the token similarity map used for scoring.
+        (unsorted), and what ``score`` needs of the query (``Query``).
 
         Posting lists of the query tokens' similar tokens are read rarest first, until the
         query weight left could not lift an unseen name to ``floor``; each list is sorted by
@@ -467,12 +580,22 @@ class NameIndex:
         that cannot score ``floor``, so the result does not depend on the order of lists or
         entries.
         """
-        sims: dict[str, dict[str, float]] = {q: self.similar_tokens(q, abjad) for q in set(qtoks)}
+        sims: dict[str, dict[str, float]] = {q: self.similar_tokens(q) for q in set(qtoks)}
         joined = [a + b for a, b in itertools.pairwise(qtoks)]
-        for j in joined:
-            if j in self.postings:
+        for j, a, b in zip(joined, qtoks, qtoks[1:]):
+            if j in self.postings:  # two query words written as one listed word
                 sims.setdefault(j, {})[j] = 1.0
-        wq = {q: self.weight(q) for q in qtoks}
+            if (
+                is_arabic_token(a)
+                and is_arabic_token(b)
+                and (a in COMPOUND_HEADS or b in COMPOUND_TAILS)
+            ):  # ... also across scripts, for a compound name ("Nooruddin")
+                self._abjad_similar(j, sims.setdefault(j, {}), joined_forms(a, b))
+        joined = [j for j in joined if sims.get(j)]
+        wq = self.query_weights(qtoks, sims)
+        joins = self.joins
+        splits = {q: frozenset(t for t in sims[q] if t in joins) for q in dict.fromkeys(qtoks)}
+        query = Query(qtoks, sims, wq, {q: v for q, v in splits.items() if v})
         total_q = sum(wq[q] for q in qtoks)
         need = floor * floor * total_q  # cov_q >= floor**2 is necessary for score >= floor
         idf = self.idf
@@ -488,20 +611,25 @@ class NameIndex:
         # the most name-side weight each query token could add to a name, and in all: a name
         # heavier than all / floor**2 cannot reach the floor (cov_n < floor**2), so posting
         # lists, sorted by name weight, are read only up to that weight
+        def name_weight(t: str) -> float:  # a key that is two listed tokens joined weighs both
+            return pair_bound if t in joins else idf.get(t, pair_bound)
+
         best_n = {
-            q: max((sv * idf.get(t, pair_bound) for t, sv in sims[q].items()), default=0.0)
+            q: max((sv * name_weight(t) for t, sv in sims[q].items()), default=0.0)
             for q in order
         }
-        joins_n = sum(idf.get(j, pair_bound) for j in joined if j in sims)
+        joins_n = sum(max(sv * name_weight(t) for t, sv in sims[j].items()) for j in joined)
         cap = (sum(best_n[q] * qtoks.count(q) for q in order) + joins_n) / (floor * floor)
         totals = self.totals
-        for j, a, b in zip(joined, qtoks, qtoks[1:]):
-            if j in sims:
+        for a, b in itertools.pairwise(qtoks):
+            j = a + b
+            if j in sims and j in joined:
                 add = wq[a] + wq[b]
-                for nid in self.postings[j]:
-                    if totals[nid] > cap:
-                        break
-                    acc[nid] = acc.get(nid, 0.0) + add
+                for t, sv in sims[j].items():
+                    for nid in self.postings[t]:
+                        if totals[nid] > cap:
+                            break
+                        acc[nid] = acc.get(nid, 0.0) + sv * add
         rest = total_q
         for q in order:
             if rest < need:
@@ -515,7 +643,7 @@ class NameIndex:
                     acc[nid] = acc.get(nid, 0.0) + add
             rest -= w
         if not acc:
-            return [], sims
+            return [], query
         names = self.names
         out: list[tuple[int, float]] = []
         floor2 = floor * floor
@@ -531,10 +659,12 @@ class NameIndex:
                     best_q[t] = wv
                 if sv > best_s.get(t, 0.0):
                     best_s[t] = sv
-        for j, a, b in zip(joined, qtoks, qtoks[1:]):
-            if j in sims:  # a query pair written as one name token
-                best_q[j] = max(best_q.get(j, 0.0), wq[a] + wq[b])
-                best_s[j] = 1.0
+        for a, b in itertools.pairwise(qtoks):
+            j = a + b
+            if j in sims and j in joined:  # a query pair written as one name token
+                for t, sv in sims[j].items():
+                    best_q[t] = max(best_q.get(t, 0.0), sv * (wq[a] + wq[b]))
+                    best_s[t] = max(best_s.get(t, 0.0), sv)
         contain = floor <= _CONTAIN_SCORE and len(qtoks) >= 3
         distinct = self.distinct_weight
         for nid, aq in acc.items():
@@ -552,71 +682,88 @@ class NameIndex:
                 tq += best_q.get(t, 0.0)
                 tn += best_s.get(t, 0.0) * ws[i]
             for i in range(len(toks) - 1):  # two name tokens written as one query token
-                pw = wq.get(toks[i] + toks[i + 1])
+                pair = toks[i] + toks[i + 1]
+                pw = best_q.get(pair)
                 if pw is not None:
                     tq += pw
-                    tn += ws[i] + ws[i + 1]
+                    tn += best_s[pair] * (ws[i] + ws[i + 1])
             b2 = min(b2, min(1.0, tq / total_q) * min(1.0, tn / nm.total))
             if b2 >= floor2:
                 out.append((nid, math.sqrt(b2)))
             elif maybe_inside and tn >= 0.95 * nm.total and max(ws) >= distinct:
                 out.append((nid, _CONTAIN_SCORE))
-        return out, sims
+        return out, query
 
-    def score(self, qtoks: tuple[str, ...], nid: int, sims: dict[str, dict[str, float]]) -> Scored:
-        """The name score of ``qtoks`` against name ``nid`` (see the module docstring)."""
+    def score(self, query: Query, nid: int) -> Scored:
+        """The name score of a query (from ``candidates``) against name ``nid`` (see the module
+        docstring)."""
+        qtoks, sims, weights, splits = query
         name = self.names[nid]
         ntoks = name.tokens
+        nw = name.weights
         used = [False] * len(ntoks)
-        wq = [self.weight(q) for q in qtoks]
+        wq = [weights[q] for q in qtoks]
         total_q = sum(wq)
         got_q = exact_q = 0.0
         got_n = exact_n = 0.0
         phon = 0
-        # every similar (query token, name token) pair, best first, assigned greedily
-        pairs = []
+        across = False  # a word matched across scripts (Arabic script to Latin)
+        # every similar pair, best first, assigned greedily; a pair is (query token, name
+        # token), or one query token for two adjacent name tokens joined, or the reverse (the
+        # joins count at most _JOIN_SIM: exact, or through a typo or consonants across scripts)
+        pairs: list[tuple[float, int, int, int]] = []  # (similarity, kind, query i, name j)
         for qi, q in enumerate(qtoks):
             sm = sims.get(q)
+            if not sm:
+                continue
+            for j, t in enumerate(ntoks):
+                sv = sm.get(t)
+                if sv:
+                    pairs.append((sv, 0, qi, j))
+            sp = splits.get(q)
+            if sp:  # one query token for two listed tokens
+                for j in range(len(ntoks) - 1):
+                    t = ntoks[j] + ntoks[j + 1]
+                    if t in sp:
+                        pairs.append((min(sm[t], _JOIN_SIM), 1, qi, j))
+        for qi in range(len(qtoks) - 1):  # two query tokens for one listed token
+            sm = sims.get(qtoks[qi] + qtoks[qi + 1])
             if sm:
                 for j, t in enumerate(ntoks):
-                    s = sm.get(t)
-                    if s:
-                        pairs.append((s, qi, j))
-        pairs.sort(key=lambda p: (-p[0], p[1], p[2]))
+                    sv = sm.get(t)
+                    if sv:
+                        pairs.append((min(sv, _JOIN_SIM), 2, qi, j))
+        pairs.sort(key=lambda p: (-p[0], -p[1], p[2], p[3]))  # a join first, when as good
         done_q = [False] * len(qtoks)
-        for s, qi, j in pairs:
-            if done_q[qi] or used[j]:
-                continue
-            done_q[qi] = used[j] = True
-            got_q += s * wq[qi]
-            got_n += s * name.weights[j]
-            if s == 1.0:
-                exact_q += wq[qi]
-                exact_n += name.weights[j]
-            q = qtoks[qi]
-            if len(q) >= 3 and phonetic_key(q) == phonetic_key(ntoks[j]):
-                phon += 1
-        unmatched_q = [qi for qi in range(len(qtoks)) if not done_q[qi]]
-        # joined tokens: one query token for two adjacent name tokens, or the reverse; only
-        # exact joins, which the index finds (so the candidate bound covers them)
-        for qi in unmatched_q:
-            q = qtoks[qi]
-            for j in range(len(ntoks) - 1):
-                if not used[j] and not used[j + 1] and ntoks[j] + ntoks[j + 1] == q:
-                    used[j] = used[j + 1] = done_q[qi] = True
-                    got_q += _JOIN_SIM * wq[qi]
-                    got_n += _JOIN_SIM * (name.weights[j] + name.weights[j + 1])
-                    break
-        for qi in range(len(qtoks) - 1):
-            if done_q[qi] or done_q[qi + 1]:
-                continue
-            pair = qtoks[qi] + qtoks[qi + 1]
-            for j, t in enumerate(ntoks):
-                if not used[j] and t == pair:
-                    used[j] = done_q[qi] = done_q[qi + 1] = True
-                    got_q += _JOIN_SIM * (wq[qi] + wq[qi + 1])
-                    got_n += _JOIN_SIM * name.weights[j]
-                    break
+        for sv, kind, qi, j in pairs:
+            if kind == 0:
+                if done_q[qi] or used[j]:
+                    continue
+                done_q[qi] = used[j] = True
+                got_q += sv * wq[qi]
+                got_n += sv * nw[j]
+                q, t = qtoks[qi], ntoks[j]
+                if sv == 1.0:
+                    exact_q += wq[qi]
+                    exact_n += nw[j]
+                elif is_arabic_token(q) != is_arabic_token(t):
+                    across = True
+                if len(q) >= 3 and phonetic_key(q) == phonetic_key(t):
+                    phon += 1
+            elif kind == 1:
+                if done_q[qi] or used[j] or used[j + 1]:
+                    continue
+                done_q[qi] = used[j] = used[j + 1] = True
+                got_q += sv * wq[qi]
+                got_n += sv * (nw[j] + nw[j + 1])
+                across = across or is_arabic_token(qtoks[qi]) != is_arabic_token(ntoks[j])
+            else:
+                if done_q[qi] or done_q[qi + 1] or used[j]:
+                    continue
+                done_q[qi] = done_q[qi + 1] = used[j] = True
+                got_q += sv * (wq[qi] + wq[qi + 1])
+                got_n += sv * nw[j]
+                across = across or is_arabic_token(qtoks[qi]) != is_arabic_token(ntoks[j])
         cov_q = min(got_q / total_q, 1.0) if total_q else 0.0
         cov_n = min(got_n / name.total, 1.0) if name.total else 0.0
         ex_q = exact_q / total_q if total_q else 0.0
@@ -629,7 +776,7 @@ class NameIndex:
             edit < _CONTAIN_SCORE
             and cov_n >= 0.95
             and 2 <= len(ntoks) < len(qtoks)
-            and max(name.weights) >= self.distinct_weight
+            and max(nw) >= self.distinct_weight
         )
         if contained:
             score = _CONTAIN_SCORE
@@ -640,4 +787,5 @@ class NameIndex:
             phonetic=phon / len(qtoks) if qtoks else 0.0,
             listed_coverage=cov_n,
             contained=contained,
+            transliterated=across,
         )

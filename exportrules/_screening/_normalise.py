@@ -1,9 +1,10 @@
 """Name normalisation: the canonical token form that the index and the scorer compare.
 
 Steps, in order: Cyrillic transliteration; Unicode decomposition with diacritics removed; case
-folding; other scripts romanised with anyascii (Chinese characters one syllable each, Arabic
-letter by letter, unvocalised); apostrophes dropped, hyphenated Arabic articles removed, other
-punctuation to spaces;
+folding; Arabic-script letters folded (``_tables.ARABIC_FOLD``) and kept as Arabic-script words
+(compared with Latin names by consonant classes: ``_abjad``); other scripts romanised with
+anyascii (Chinese characters one syllable each); apostrophes dropped, hyphenated Arabic articles
+removed, other punctuation to spaces;
 multi-word and single-word legal forms and stop words dropped (unless nothing would be left);
 spelling variants mapped to one canonical spelling (``_tables.VARIANTS``).
 """
@@ -17,6 +18,8 @@ import unicodedata
 from anyascii import anyascii
 
 from ._tables import (
+    ARABIC_FOLD,
+    ARABIC_LEGAL_FORMS,
     CYRILLIC,
     LEGAL_FORMS,
     LEGAL_PHRASES,
@@ -27,25 +30,30 @@ from ._tables import (
 )
 
 __all__ = [
-    "abjad_tokens",
     "has_arabic",
+    "is_arabic_token",
     "normalise",
     "normalise_tokens",
     "phonetic_key",
     "raw_tokens",
     "script_segments",
-    "skeleton",
 ]
 
-_TRANS = str.maketrans({**CYRILLIC, **{k.upper(): v for k, v in CYRILLIC.items()}, **LETTERS})
+_TRANS = str.maketrans(
+    {**CYRILLIC, **{k.upper(): v for k, v in CYRILLIC.items()}, **LETTERS, **ARABIC_FOLD}
+)
 _APOSTROPHES = re.compile(r"['`´ʻʼ’‘ʿʾ]")
-_PARTICLE = re.compile(
-    r"\b(?:" + "|".join(sorted(set(PARTICLE_PREFIXES), key=len, reverse=True)) + r")-(?=\w)"
+_PARTICLE = re.compile(  # also the Urdu / Persian article: "Mati-ur-Rehman", "Noor-ud-Din"
+    r"\b(?:"
+    + "|".join(sorted({*PARTICLE_PREFIXES, "ur", "ud", "uz"}, key=len, reverse=True))
+    + r")-(?=\w)"
 )
 _NON_WORD = re.compile(r"[\W_]+")
 _CANONICAL = frozenset(VARIANTS.values())
-_NOISE = LEGAL_FORMS | STOP_WORDS
+_NOISE = LEGAL_FORMS | STOP_WORDS | ARABIC_LEGAL_FORMS
 _SLASHED = re.compile(r"\b(\w)/(\w)\b")  # "A/S", "S/A": one legal-form word
+# the article after Abd, assimilated or not: Abdulrahman, Abdurrahman, Abderrahmane, Abdessalam
+_ABD_ARTICLES = ("al", "el", "ul", "ur", "ar", "as", "ad", "er", "es", "ed", "en", "et", "ez")
 _ABD_PREFIX = re.compile(r"^(?:abdul|abdel|abdur|abdol|abdal|abdel|abd)(?P<rest>[a-z]{4,})$")
 
 
@@ -54,13 +62,47 @@ def _is_han(c: str) -> bool:
     return 0x4E00 <= o <= 0x9FFF or 0x3400 <= o <= 0x4DBF or 0x20000 <= o <= 0x2A6DF
 
 
+def _is_arabic(c: str) -> bool:
+    return "\u0600" <= c <= "\u06ff" or "\u0750" <= c <= "\u077f"
+
+
 @functools.lru_cache(maxsize=8192)
 def _romanise(c: str) -> str:
-    """One non-ASCII character in Latin letters: a Chinese character as its own pinyin syllable
-    (a word of its own: the joined-token rule rebuilds two-syllable words), anything else as
-    anyascii writes it (Arabic without vowels: "محمد" is "mhmd")."""
+    """One non-ASCII letter in Latin letters: a Chinese character as its own pinyin syllable
+    (a word of its own: the joined-token rule rebuilds two-syllable words), an Arabic-script
+    letter unchanged (see ``_arabic_words``), anything else as anyascii writes it."""
+    if _is_arabic(c):
+        return c
     r = anyascii(c).lower()
     return f" {r} " if _is_han(c) else r
+
+
+# an Arabic-script run written against letters of another script is a word of its own
+_SCRIPT_EDGE = re.compile(r"(?<=[\u0600-\u06ff])(?=[a-z0-9])|(?<=[a-z0-9])(?=[\u0600-\u06ff])")
+_ALLAH = "الله"
+
+
+def _arabic_words(tokens: list[str]) -> list[str]:
+    """Arabic-script words as data entry writes them, made comparable: a word with the article
+    inside it is two words (``نورالدين`` is ``نور الدين``, ``ابواليزيد`` is ``ابو اليزيد``);
+    ``الله`` after a name is one word with it (``عبد الله`` is ``عبدالله``, as in Abdullah);
+    single letters (the conjunction و, a stray article) are dropped."""
+    out: list[str] = []
+    for t in tokens:
+        if not _is_arabic(t[0]):
+            out.append(t)
+            continue
+        if len(t) < 2 or t == "ال":
+            continue
+        if t == _ALLAH and out and _is_arabic(out[-1][0]) and not out[-1].endswith(_ALLAH):
+            out[-1] += t
+            continue
+        i = t.find("ال", 2)
+        if i >= 2 and len(t) - i - 2 >= 2 and not t.endswith(_ALLAH):
+            out += [t[:i], t[i:]]
+        else:
+            out.append(t)
+    return out
 
 
 @functools.lru_cache(maxsize=65536)
@@ -75,6 +117,9 @@ def raw_tokens(name: str) -> tuple[str, ...]:
         s = s.casefold().translate(_TRANS)
         if not s.isascii():
             s = "".join(c if c.isascii() or not c.isalpha() else _romanise(c) for c in s)
+    arabic = not s.isascii() and any(map(_is_arabic, s))
+    if arabic:
+        s = _SCRIPT_EDGE.sub(" ", s)
     # the guards skip a regular expression pass for the many names without that character
     if not s.isascii() or "'" in s or "`" in s:
         s = _APOSTROPHES.sub("", s)
@@ -83,7 +128,8 @@ def raw_tokens(name: str) -> tuple[str, ...]:
         s = _SLASHED.sub(r"\1\2", s)
     if "-" in s:
         s = _PARTICLE.sub("", s)
-    return tuple(t for t in _NON_WORD.split(s) if t)
+    tokens = [t for t in _NON_WORD.split(s) if t]
+    return tuple(_arabic_words(tokens) if arabic else tokens)
 
 
 _PHRASE_STARTS = frozenset(ph[0] for ph in LEGAL_PHRASES)
@@ -114,7 +160,7 @@ def _canonical(tok: str) -> tuple[str, ...]:
     m = _ABD_PREFIX.match(tok)  # "Abdulrahman" is "Abd al-Rahman" written as one word
     if m is not None:
         rest = m.group("rest")
-        if rest.startswith(("al", "el", "ul", "ur", "ar", "as", "ad")) and len(rest) > 5:
+        if rest.startswith(_ABD_ARTICLES) and len(rest) > 5:
             rest = rest[2:]
         return ("abd", VARIANTS.get(rest, rest))
     return (tok,)
@@ -206,15 +252,6 @@ def phonetic_key(token: str) -> str:
     return _REPEATS.sub(r"\1", s[:1] + _DROP_VOWELS.sub("", s[1:]))
 
 
-@functools.lru_cache(maxsize=131072)
-def skeleton(token: str) -> str:
-    """The consonants of a token's sound key, every vowel dropped (the first one too): what an
-    unvocalised romanisation of Arabic keeps. ``muhammad`` and ``mhmd`` share ``mhmd``,
-    ``hassan`` and ``hsn`` share ``hsn``."""
-    k = phonetic_key(token)
-    return _REPEATS.sub(r"\1", _DROP_VOWELS.sub("", k))
-
-
 def has_arabic(name: str) -> bool:
     """Whether a name has letters of the Arabic script (Arabic, Persian, Urdu, Pashto)."""
     return not name.isascii() and any(
@@ -223,19 +260,6 @@ def has_arabic(name: str) -> bool:
     )
 
 
-def abjad_tokens(tokens: tuple[str, ...]) -> tuple[str, ...]:
-    """Tokens of a name romanised from Arabic script, with ``Abd`` written joined to the next
-    word split off (``bdljbar``, "Abd al-Jabbar", gives ``bd``, ``jbar``)."""
-    out: list[str] = []
-    for t in tokens:
-        if len(t) < 2:  # a lone letter: the article "al" written apart, or a stray letter
-            continue
-        if t == "llh" and out and len(out[-1]) >= 2:  # "Abd Allah", "Najib Allah": one name
-            out[-1] += "llh"  # Abdallah, Najibullah
-        elif t.startswith("bdl") and len(t) >= 6 and not t.startswith("bdll"):
-            out += ["bd", t[3:]]
-        elif t.startswith("bd") and len(t) >= 5 and not t.startswith("bdll"):
-            out += ["bd", t[2:]]
-        else:
-            out.append(t)
-    return tuple(out)
+def is_arabic_token(token: str) -> bool:
+    """Whether a canonical token is an Arabic-script word (every other script is romanised)."""
+    return _is_arabic(token[0])

@@ -9,15 +9,9 @@ from collections.abc import Iterable, Sequence
 
 import attrs
 
-from ._index import NameIndex
+from ._index import NameIndex, Query
 from ._model import ClearedMatch, ListEntry, Match, RestrictedList, ScreenResult
-from ._normalise import (
-    abjad_tokens,
-    has_arabic,
-    normalise,
-    normalise_tokens,
-    script_segments,
-)
+from ._normalise import normalise, normalise_tokens, script_segments
 
 __all__ = [
     "DEFAULT_MATCH_THRESHOLD",
@@ -226,7 +220,7 @@ class Screener:
             if hit is not None:
                 self._cache.move_to_end(key)
         if hit is None:
-            hit = self._compute(qtoks, country, sel, day, has_arabic(name))
+            hit = self._compute(qtoks, country, sel, day)
             if len(segs) > 1:
                 hit = self._with_segments(hit, segs, qtoks, country, sel, day)
             with self._lock:
@@ -251,7 +245,7 @@ class Screener:
             st = normalise_tokens(seg)
             if not st or st == qtoks:
                 continue
-            for m in self._compute(st, country, sel, day, has_arabic(seg)):
+            for m in self._compute(st, country, sel, day):
                 k = (m.list_id, m.entry_id)
                 if k not in best or m.score > best[k].score:
                     best[k] = attrs.evolve(
@@ -304,24 +298,23 @@ class Screener:
         country: str | None,
         sel: frozenset[str] | None,
         day: _dt.date,
-        abjad: bool = False,
     ) -> tuple[Match, ...]:
-        """Hits for canonical tokens; ``abjad``: the name was written in Arabic script."""
+        """Hits for canonical tokens."""
         if not qtoks:
             return ()
         half = len(qtoks) // 2
         if half and len(qtoks) % 2 == 0 and qtoks[:half] == qtoks[half:]:
             # the same words twice: the name written twice, or a listed name that repeats a
             # word ("AUNG, Aung"): both readings are scored, each entry keeps its best
-            once = self._compute(qtoks[:half], country, sel, day, abjad)
-            twice = self._compute_once(qtoks, country, sel, day, abjad)
+            once = self._compute(qtoks[:half], country, sel, day)
+            twice = self._compute_once(qtoks, country, sel, day)
             best = {(m.list_id, m.entry_id): m for m in twice}
             for m in once:
                 k = (m.list_id, m.entry_id)
                 if k not in best or m.score > best[k].score:
                     best[k] = m
             return tuple(sorted(best.values(), key=lambda m: (-m.score, m.list_id, m.entry_id)))
-        return self._compute_once(qtoks, country, sel, day, abjad)
+        return self._compute_once(qtoks, country, sel, day)
 
     def _compute_once(
         self,
@@ -329,13 +322,10 @@ class Screener:
         country: str | None,
         sel: frozenset[str] | None,
         day: _dt.date,
-        abjad: bool,
     ) -> tuple[Match, ...]:
-        if abjad:
-            qtoks = abjad_tokens(qtoks)
         idx = self._index
         floor = self.review_threshold - _COUNTRY_AGREES
-        ranked, sims = idx.candidates(qtoks, floor, abjad)
+        ranked, query = idx.candidates(qtoks, floor)
         best: dict[int, tuple[float, Match, int]] = {}
         names, entries = idx.names, idx.entries
         # every name that can reach the review threshold is scored (no cap on candidates)
@@ -344,7 +334,7 @@ class Screener:
                 rl, entry = entries[names[nid].entry]
                 if entry.list_id not in sel and rl.id not in sel:
                     continue
-            self._consider(idx, nid, qtoks, sims, country, day, best)
+            self._consider(idx, nid, query, country, day, best)
         ordered = sorted(best.values(), key=lambda sm: (-sm[0], sm[1].list_id, sm[1].entry_id))
         return tuple(sm[1] for sm in ordered)
 
@@ -352,8 +342,7 @@ class Screener:
         self,
         idx: NameIndex,
         nid: int,
-        qtoks: tuple[str, ...],
-        sims: dict[str, dict[str, float]],
+        query: Query,
         country: str | None,
         day: _dt.date,
         best: dict[int, tuple[float, Match, int]],
@@ -364,7 +353,7 @@ class Screener:
         """
         nm = idx.names[nid]
         rl, entry = idx.entries[nm.entry]
-        sc = idx.score(qtoks, nid, sims)
+        sc = idx.score(query, nid)
         qf = _QUALITY_FACTOR[nm.quality]
         adj = 0.0
         if country and entry.countries:
@@ -387,6 +376,15 @@ class Screener:
                 "the listed name appears whole within the longer party name (score raised to "
                 f"{score:.2f} from {sc.edit:.2f}); a person decides whether the extra words "
                 "make it another party"
+            )
+        if sc.transliterated:
+            # a word in Arabic script found a Latin-script word by its consonants: the script
+            # writes no short vowels and several letters have more than one Latin spelling,
+            # so the names may be the same; only a person can tell
+            level = "review"
+            notes.append(
+                "a word written in Arabic script matched the listed Latin spelling by its "
+                "consonants only (the script writes no short vowels): a potential match"
             )
         if level == "match" and sc.listed_coverage < _PARTIAL_COVERAGE:
             # e.g. 'Municipal Public Security Bureau' against 'Urumqi Municipal Public Security
