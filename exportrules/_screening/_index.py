@@ -80,6 +80,7 @@ _PARTICLE_SIM = 0.95  # "alkawari" for "al-Kawari" (the article written joined)
 # "Muhammad"); the more consonants agree, the likelier the same name
 _ABJAD_SIM = (0.0, 0.75, 0.85, 0.9)
 _CONTAIN_SCORE = 0.8  # a listed name found whole inside a longer party name: a review
+_SIMILAR_CACHE = 16384  # query tokens whose similar index tokens are remembered
 _PARTICLES = tuple(sorted(set(PARTICLE_PREFIXES), key=len, reverse=True))
 
 
@@ -417,6 +418,8 @@ class NameIndex:
         # a name can be found inside a longer query when one of its words is this rare: in at
         # most about n / sqrt(2n) of the n indexed names (~140 of the bundled 38,000)
         self.distinct_weight = 0.5 * self.max_weight
+        # similar index tokens per query token, remembered (the same words recur in names)
+        self._similar_cache: dict[str, dict[str, float]] = {}
 
     def _build_abjad(self, vocab: set[str], joins: dict[str, tuple[str, str]]) -> None:
         """The consonant keys of every Latin token, and of two Latin tokens of a compound
@@ -460,6 +463,7 @@ class NameIndex:
     def __getstate__(self) -> dict[str, object]:
         state = dict(self.__dict__)
         state["names"] = [tuple(n) for n in self.names]
+        del state["_similar_cache"]
         return state
 
     def __setstate__(self, state: dict[str, object]) -> None:
@@ -467,6 +471,11 @@ class NameIndex:
         assert isinstance(raw, list)
         self.__dict__.update(state)
         self.names = list(map(_Name._make, raw))
+        self._similar_cache = {}
+
+    def clear_caches(self) -> None:
+        """Forget the similar tokens remembered per query token."""
+        self._similar_cache = {}
 
     def weight(self, tok: str) -> float:
         return self.idf.get(tok, self.max_weight)
@@ -474,7 +483,20 @@ class NameIndex:
     def similar_tokens(self, q: str) -> dict[str, float]:
         """Index tokens similar to ``q`` (see ``_similar``), the tokens it matches through an
         Arabic article written joined or split (``alkawari`` / ``kawari``, 0.95) and, for a word
-        in Arabic script, the Latin tokens with one of its consonant keys (``_abjad``)."""
+        in Arabic script, the Latin tokens that correspond to it (``_abjad``).
+
+        Remembered per token (up to _SIMILAR_CACHE tokens, then started afresh); the result is
+        shared: callers must not change it."""
+        cache = self._similar_cache
+        out = cache.get(q)
+        if out is None:
+            out = self._similar_tokens(q)
+            if len(cache) >= _SIMILAR_CACHE:
+                cache.clear()
+            cache[q] = out
+        return out
+
+    def _similar_tokens(self, q: str) -> dict[str, float]:
         out = self._similar(q)
         rest = _particle_rest(q)
         if rest is not None and q not in self.postings:
@@ -583,14 +605,20 @@ class NameIndex:
         sims: dict[str, dict[str, float]] = {q: self.similar_tokens(q) for q in set(qtoks)}
         joined = [a + b for a, b in itertools.pairwise(qtoks)]
         for j, a, b in zip(joined, qtoks, qtoks[1:]):
+            extra: dict[str, float] = {}
             if j in self.postings:  # two query words written as one listed word
-                sims.setdefault(j, {})[j] = 1.0
+                extra[j] = 1.0
             if (
                 is_arabic_token(a)
                 and is_arabic_token(b)
                 and (a in COMPOUND_HEADS or b in COMPOUND_TAILS)
             ):  # ... also across scripts, for a compound name ("Nooruddin")
-                self._abjad_similar(j, sims.setdefault(j, {}), joined_forms(a, b))
+                self._abjad_similar(j, extra, joined_forms(a, b))
+            if extra:  # a new map (the similar tokens of a query token are shared)
+                have = sims.get(j)
+                if have:  # the better similarity of each token, as if added to ``have``
+                    extra = {**have, **{t: v for t, v in extra.items() if v > have.get(t, 0.0)}}
+                sims[j] = extra
         joined = [j for j in joined if sims.get(j)]
         wq = self.query_weights(qtoks, sims)
         joins = self.joins
@@ -653,8 +681,9 @@ class NameIndex:
         best_q: dict[str, float] = {}
         best_s: dict[str, float] = {}
         for q, sm in sims.items():
+            wqq = wq.get(q, 0.0)
             for t, sv in sm.items():
-                wv = sv * wq[q] if q in wq else 0.0
+                wv = sv * wqq
                 if wv > best_q.get(t, 0.0):
                     best_q[t] = wv
                 if sv > best_s.get(t, 0.0):
@@ -667,6 +696,7 @@ class NameIndex:
                     best_s[t] = max(best_s.get(t, 0.0), sv)
         contain = floor <= _CONTAIN_SCORE and len(qtoks) >= 3
         distinct = self.distinct_weight
+        pairs = not joins.isdisjoint(best_q)  # may two listed words be one query word?
         for nid, aq in acc.items():
             # query side first (cheap), then both sides from the name's own tokens
             b2 = min(1.0, (aq + rest) / total_q)
@@ -678,15 +708,18 @@ class NameIndex:
             if b2 < floor2 and not maybe_inside:
                 continue
             tq = tn = 0.0
-            for i, t in enumerate(toks):
-                tq += best_q.get(t, 0.0)
-                tn += best_s.get(t, 0.0) * ws[i]
-            for i in range(len(toks) - 1):  # two name tokens written as one query token
-                pair = toks[i] + toks[i + 1]
-                pw = best_q.get(pair)
-                if pw is not None:
-                    tq += pw
-                    tn += best_s[pair] * (ws[i] + ws[i + 1])
+            for t, wt in zip(toks, ws):
+                bq = best_q.get(t)
+                if bq is not None:
+                    tq += bq
+                    tn += best_s[t] * wt
+            if pairs:
+                for i in range(len(toks) - 1):  # two name tokens written as one query token
+                    pair = toks[i] + toks[i + 1]
+                    pw = best_q.get(pair)
+                    if pw is not None:
+                        tq += pw
+                        tn += best_s[pair] * (ws[i] + ws[i + 1])
             b2 = min(b2, min(1.0, tq / total_q) * min(1.0, tn / nm.total))
             if b2 >= floor2:
                 out.append((nid, math.sqrt(b2)))

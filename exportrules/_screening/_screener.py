@@ -494,9 +494,11 @@ class Screener:
         return out
 
     def clear_cache(self) -> None:
-        """Forget cached results (they are only ever valid for this screener's lists)."""
+        """Forget cached results (they are only ever valid for this screener's lists), and the
+        similar words the index remembers per query word."""
         with self._lock:
             self._cache.clear()
+        self._index.clear_caches()
 
     def cache_info(self) -> dict[str, int]:
         with self._lock:

@@ -252,3 +252,33 @@ def test_a_name_in_arabic_script_never_matches_a_latin_name_by_consonants(
     for m in SCR.screen(" ".join(words), as_of=DAY):
         if m.entry_id != "E9":  # the only entry with a name in Arabic script
             assert m.level == "review"
+
+
+def test_remembered_similar_words_do_not_depend_on_earlier_queries() -> None:
+    # the index remembers the similar words of each query word and shares them between queries:
+    # a query whose two words join into a listed word (or an Arabic compound) must not change
+    # what another query sees
+    queries = [
+        "نور الدين ترابي",
+        "نورالدين",
+        "ابو بكر شيكو",
+        "abu bakar shekau",
+        "abubakar",
+        "Nooruddin Turabi",
+        "Noor uddin",
+        "عبدالله عزام",
+        "Abd Allah Azzam",
+        "ابو بكر ابوبكر",  # two words that join into the third
+        "abu bakar abubakar",
+    ]
+    idx = SCR._index
+    words = {w for q in queries for w in normalise_tokens(q)}
+    computed = {w: idx._similar_tokens(w) for w in words}  # not remembered: computed afresh
+    SCR.clear_cache()
+    fresh = [SCR.screen(q, as_of=DAY) for q in queries]
+    assert {w: idx.similar_tokens(w) for w in words} == computed
+    SCR.clear_cache()  # results and similar words forgotten; the same queries in reverse order
+    again = [SCR.screen(q, as_of=DAY) for q in reversed(queries)][::-1]
+    assert again == fresh
+    assert {w: idx.similar_tokens(w) for w in words} == computed
+    assert "E2" in {m.entry_id for m in fresh[0]} and "E3" in {m.entry_id for m in fresh[2]}
