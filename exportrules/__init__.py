@@ -3,6 +3,7 @@
 Decision support, not legal advice. See README.md.
 """
 
+from ._batch import ErrorRecord
 from ._cases import CaseResult, run_cases
 from ._engine import Engine, evaluate
 from ._errors import EvaluationError, ExportRulesError, InvalidTransaction, RuleSetError
@@ -28,6 +29,7 @@ __all__ = [
     "ClearedMatch",
     "Decision",
     "Engine",
+    "ErrorRecord",
     "EvaluationError",
     "ExportRulesError",
     "Finding",

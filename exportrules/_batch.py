@@ -30,12 +30,14 @@ from collections.abc import Callable, Generator, Iterable, Iterator, Mapping
 from itertools import islice
 from typing import IO, TYPE_CHECKING, Any, NamedTuple, TypeVar
 
-from ._errors import InvalidJSON, InvalidTransaction, Problem
+import attrs
+
+from ._errors import EvaluationError, InvalidJSON, InvalidTransaction, Problem
+from ._model import Decision, Transaction
 from ._validate import _decode_error, loads_strict
 
 if TYPE_CHECKING:
     from ._engine import Engine
-    from ._model import Decision
 
 __all__ = [
     "ENGINE_FAULT",
@@ -44,10 +46,12 @@ __all__ = [
     "INVALID_TRANSACTION",
     "INVALID_UTF8",
     "OUTPUT_ERROR",
+    "ErrorRecord",
     "RecordError",
     "Result",
     "decide",
     "error_record",
+    "evaluate_many",
     "evaluate_records",
     "ordered_map",
     "process_record",
@@ -84,7 +88,7 @@ class RecordError(Exception):
 
     def __init__(self, code: str, problems: Iterable[Problem]) -> None:
         self.code = code
-        self.problems = tuple(Problem(_safe(p.path), _safe(p.message)) for p in problems)
+        self.problems = _writable(problems)
         super().__init__(f"{code}: " + "; ".join(str(p) for p in self.problems))
 
     def __reduce__(self) -> tuple[type[RecordError], tuple[str, tuple[Problem, ...]]]:
@@ -141,9 +145,13 @@ def decide(engine: Engine, raw: bytes | str, *, replace_date: str | None = None)
         raise _fault(e) from None
 
 
+def _writable(problems: Iterable[Problem]) -> tuple[Problem, ...]:
+    return tuple(Problem(_safe(p.path), _safe(p.message)) for p in problems)
+
+
 def error_record(number: int, code: str, problems: Iterable[Problem]) -> Result:
     """The error record of one input record."""
-    probs = tuple(Problem(_safe(p.path), _safe(p.message)) for p in problems)
+    probs = _writable(problems)
     doc = {
         "record": number,
         "error": code,
@@ -219,8 +227,6 @@ def _worker_chunk(
 
 def _engine_spec(engine: Engine, workers: int) -> dict[str, Any]:
     import pickle
-
-    from ._errors import EvaluationError
 
     spec = dict(engine._spec)
     spec["screening"] = engine._screening.arg  # a custom screener goes as it is: it must pickle
@@ -335,3 +341,97 @@ def evaluate_records(
     return ordered_map(
         engine, records, _record_task, _record_crashed, arg=replace_date, workers=workers
     )
+
+
+# --------------------------------------------------------------------------- evaluate_many
+
+
+@attrs.frozen
+class ErrorRecord:
+    """A transaction ``Engine.evaluate_many(..., on_error="record")`` could not decide.
+
+    ``index`` is its position in the input (from 0), ``transaction`` its id when it had a
+    usable one, ``error`` a stable code (``invalid_transaction`` or ``engine_fault``) and
+    ``problems`` what went wrong, with JSON paths.
+    """
+
+    index: int
+    transaction: str | None
+    error: str
+    problems: tuple[Problem, ...]
+    _cause: BaseException | None = attrs.field(default=None, eq=False, repr=False)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "index": self.index,
+            "transaction": self.transaction,
+            "error": self.error,
+            "problems": [{"path": p.path, "message": p.message} for p in self.problems],
+        }
+
+    def exception(self) -> Exception:
+        """The error ``on_error="raise"`` raises for this record."""
+        if self.error == INVALID_TRANSACTION:
+            return InvalidTransaction(
+                self.problems, index=self.index, transaction=self.transaction
+            )
+        who = f"index {self.index}" + (
+            f" (id {self.transaction!r})" if self.transaction is not None else ""
+        )
+        err = EvaluationError(
+            f"engine fault at {who}: " + "; ".join(str(p) for p in self.problems)
+        )
+        err.__cause__ = self._cause
+        return err
+
+
+def _tx_id(tx: Any) -> str | None:
+    if isinstance(tx, Transaction):
+        return tx.id
+    v = tx.get("id") if isinstance(tx, Mapping) else None
+    return _safe(v) if isinstance(v, str) and 0 < len(v) <= 128 else None
+
+
+def _decide_task(
+    engine: Engine, item: tuple[int, Any], keep_cause: Any
+) -> Decision | ErrorRecord:
+    i, tx = item
+    try:
+        return engine.evaluate(tx)
+    except InvalidTransaction as e:
+        return ErrorRecord(i, _tx_id(tx), INVALID_TRANSACTION, _writable(e.problems))
+    except Exception as e:  # one record's fault is that record's error
+        log.error("engine fault at index %d: %s: %s", i, type(e).__name__, e, exc_info=True)
+        return ErrorRecord(
+            i, _tx_id(tx), ENGINE_FAULT, _fault(e).problems, e if keep_cause else None
+        )
+
+
+def _decide_crashed(item: tuple[int, Any], why: str) -> ErrorRecord:
+    return ErrorRecord(item[0], _tx_id(item[1]), ENGINE_FAULT, (Problem("", why),))
+
+
+def evaluate_many(
+    engine: Engine,
+    transactions: Iterable[Transaction | Mapping[str, Any]],
+    workers: int = 0,
+    on_error: str = "raise",
+) -> Iterator[Decision | ErrorRecord]:
+    """See ``Engine.evaluate_many``."""
+    if on_error not in ("raise", "record"):
+        raise ValueError(f"on_error must be 'raise' or 'record', not {on_error!r}")
+    results = ordered_map(
+        engine,
+        enumerate(transactions),
+        _decide_task,
+        _decide_crashed,
+        arg=workers <= 0,  # an exception object crosses no process boundary
+        workers=workers,
+    )
+    try:
+        for res in results:
+            if on_error == "raise" and isinstance(res, ErrorRecord):
+                raise res.exception()
+            yield res
+    finally:
+        results.close()

@@ -94,8 +94,16 @@ def _limit_note(rid: str, line_id: str, a: Authorisation, why: str, regime: Regi
 
 
 def _hashable(v: Any) -> Any:
-    """A fact value usable in a cache key (list-typed table columns are lists)."""
-    return tuple(v) if type(v) is list else v
+    """A cache key for a fact value that tells apart every value a finding renders
+    differently: ``1``, ``1.0`` and ``True`` are equal in Python, and so are ``0.0`` and
+    ``-0.0``, but their texts differ, and a decision must not depend on what was decided
+    before it. Strings (the common case) are their own key."""
+    t = type(v)
+    if t is str or v is None:
+        return v
+    if t is list or t is tuple:
+        return (t, tuple(x if type(x) is str else (type(x), repr(x)) for x in v))
+    return (t, repr(v))
 
 
 class Combiner:

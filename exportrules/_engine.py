@@ -15,16 +15,16 @@ import functools
 import logging
 import os
 import threading
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from importlib import metadata
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, overload
 
 import attrs
 
 from ._assemble import Assembly, data_refs, stale_warning
 from ._balance import Balances, LedgerLike
 from ._combine import Combiner, resolved_finding
-from ._errors import EvaluationError, InvalidTransaction, Problem, RuleSetError
+from ._errors import RuleSetError
 from ._facts import RegimeFacts, TxFacts
 from ._ir import Regime
 from ._loader import bundled_regimes, load_regime
@@ -34,7 +34,10 @@ from ._plugins import ENTRY_POINT_GROUP, discover, discover_entry_points
 from ._resolve import Resolver
 from ._screen import FixedScreener, ScreenerLike, ScreeningPolicy, ScreeningStage
 from ._screening import ClearedMatch
-from ._validate import check_against_regimes, loads_strict, parse_transaction
+from ._validate import check_against_regimes, parse_transaction
+
+if TYPE_CHECKING:
+    from ._batch import ErrorRecord
 
 __all__ = [
     "ENTRY_POINT_GROUP",
@@ -340,24 +343,22 @@ class Engine:
         acc.findings.extend(screened.notes)
         for st in self._stages:
             regime = st.regime
+            outs: list[Outcome] = []
+            n0 = len(acc.findings)
             try:
-                applies, outs = self._eval_regime(st, t, date, facts, acc, resolver, balances)
+                applies = self._eval_regime(st, t, date, facts, acc, resolver, balances, outs)
             except Exception as e:
                 log.exception("fault while evaluating regime %s", regime.id)
-                resolver.saw(f"{regime.id}.engine_fault", None, None, "not evaluated")
                 applies = True
-                outs = [Outcome.REVIEW] * len(t.lines)
+                at = f" at line {t.lines[len(outs)].id}" if len(outs) < len(t.lines) else ""
+                outs = _fault_outcomes(regime, t, outs, acc.findings[n0:])
+                resolver.saw(f"{regime.id}.engine_fault", None, None, "not evaluated")
                 acc.findings.append(
-                    Finding(
-                        rule=f"{regime.id}.engine_fault",
-                        regime=regime.id,
-                        line=None,
-                        party=None,
-                        effect="review",
-                        outcome=Outcome.REVIEW,
-                        citation="exportrules, fail-closed policy (docs/index.md)",
-                        message=f"The engine failed while evaluating this regime "
-                        f"({type(e).__name__}: {e}); hold for review.",
+                    _fault_finding(
+                        regime.id,
+                        f"The engine failed while evaluating this regime{at} "
+                        f"({type(e).__name__}: {e}); every line it could not finish is held "
+                        "for review, and nothing it had already found is lowered.",
                     )
                 )
             else:
@@ -428,22 +429,24 @@ class Engine:
         acc: Assembly,
         resolver: Resolver,
         balances: Balances | None,
-    ) -> tuple[bool, list[Outcome]]:
-        """One regime over every line: facts, match, combine. Returns whether it applies and
-        each line's outcome under it."""
+        outs: list[Outcome],
+    ) -> bool:
+        """One regime over every line: facts, match, combine. Returns whether it applies; each
+        line's outcome under it goes into ``outs`` as soon as it is known (so that after a
+        fault the lines already decided are known)."""
         regime = st.regime
         rid = regime.id
         n = len(t.lines)
         view = st.facts.view(date)
         frames, applicable = st.facts.frames(t, facts, view)
         if not any(applicable):
-            return False, [Outcome.NOT_APPLICABLE] * n
+            outs += [Outcome.NOT_APPLICABLE] * n
+            return False
         used_tables: set[str] = set(st.facts.base_tables)
 
         in_force = (regime.effective_from is None or date >= regime.effective_from) and (
             regime.effective_until is None or date < regime.effective_until
         )
-        outs: list[Outcome] = []
         if not in_force:
             span = (f"from {regime.effective_from}" if regime.effective_from else "") + (
                 f" until {regime.effective_until}" if regime.effective_until else ""
@@ -466,11 +469,23 @@ class Engine:
                 resolver.saw(f.rule, ln.id, None, "not evaluated")
                 outs.append(Outcome.REVIEW)
                 acc.findings.append(f)
-            return True, outs
+            return True
 
         live_frames = [f for i, f in enumerate(frames) if applicable[i]]
         live_index = [i for i in range(n) if applicable[i]]
-        firings = self._backend.fire(regime, view, live_frames, facts.parties)
+        fallback: Exception | None = None
+        try:
+            firings = self._backend.fire(regime, view, live_frames, facts.parties)
+        except Exception as e:
+            if self._backend.name == "python":
+                raise
+            # Nothing is decided yet: match again with the reference backend, on fresh frames
+            # (the failed run may have written derived facts into them).
+            log.exception("the %s backend failed on regime %s", self._backend.name, rid)
+            fallback = e
+            frames, applicable = st.facts.frames(t, facts, view)
+            live_frames = [f for i, f in enumerate(frames) if applicable[i]]
+            firings = self._python_backend().fire(regime, view, live_frames, facts.parties)
         per_line: list[list[Firing]] = [[] for _ in range(n)]
         for r, li, pj in firings:
             per_line[live_index[li]].append((r, li, pj))
@@ -499,108 +514,101 @@ class Engine:
             )
         for name in used_tables:
             acc.data[(rid, name)] = st.ref(name, date)
-        return True, outs
+        if fallback is not None:
+            outs[:] = [o if o is Outcome.NOT_APPLICABLE else max(o, Outcome.REVIEW) for o in outs]
+            resolver.saw(f"{rid}.engine_fault", None, None, "not evaluated")
+            acc.findings.append(
+                _fault_finding(
+                    rid,
+                    f"The {self._backend.name} backend failed while matching this regime's "
+                    f"rules ({type(fallback).__name__}: {fallback}); the python backend decided "
+                    "it instead, and the result is held for review.",
+                )
+            )
+        return True
+
+    def _python_backend(self) -> Any:
+        """The reference backend, for a regime the configured backend failed on."""
+        b = self.__dict__.get("_python_fallback")
+        if b is None:
+            b = self.__dict__["_python_fallback"] = make_backend("python")
+        return b
 
     # ------------------------------------------------------------------ many transactions
 
+    @overload
     def evaluate_many(
-        self, transactions: Iterable[Transaction | Mapping[str, Any]], workers: int = 0
-    ) -> Iterator[Decision]:
-        """Decide many transactions, in order. ``workers > 0`` uses that many processes.
+        self,
+        transactions: Iterable[Transaction | Mapping[str, Any]],
+        workers: int = 0,
+        *,
+        on_error: Literal["raise"] = "raise",
+    ) -> Iterator[Decision]: ...
+
+    @overload
+    def evaluate_many(
+        self,
+        transactions: Iterable[Transaction | Mapping[str, Any]],
+        workers: int = 0,
+        *,
+        on_error: Literal["record"],
+    ) -> Iterator[Decision | ErrorRecord]: ...
+
+    def evaluate_many(
+        self,
+        transactions: Iterable[Transaction | Mapping[str, Any]],
+        workers: int = 0,
+        *,
+        on_error: Literal["raise", "record"] = "raise",
+    ) -> Iterator[Decision] | Iterator[Decision | ErrorRecord]:
+        """Decide many transactions, in input order, streaming.
+
+        ``workers > 0`` decides in that many processes, each with an engine built like this
+        one, with a bounded window of work in flight (constant memory for any input length).
+
+        ``on_error="raise"`` (default) stops at the first transaction that cannot be decided;
+        ``on_error="record"`` yields an ``ErrorRecord`` in its place (with its index, id,
+        error code and problems) and goes on.
 
         Raises:
-            InvalidTransaction: at the first invalid transaction (use the CLI's batch mode to
-                collect errors per record instead).
+            InvalidTransaction: (``on_error="raise"``) a transaction is invalid; ``.index`` and
+                ``.transaction`` name it.
+            EvaluationError: (``on_error="raise"``) the engine failed on a transaction (the
+                message names its index and id), or a custom screener cannot be sent to
+                worker processes.
         """
-        for res in self._evaluate_results(transactions, workers):
-            if isinstance(res, InvalidTransaction):
-                raise res
-            yield res
+        from ._batch import evaluate_many
 
-    def _evaluate_results(
-        self,
-        transactions: Iterable[Transaction | Mapping[str, Any] | str],
-        workers: int = 0,
-        replace_date: str | None = None,
-    ) -> Iterator[Decision | InvalidTransaction]:
-        """Decisions (or the InvalidTransaction) in input order; JSON text is accepted too.
-
-        With workers, at most a bounded window of work is in flight, so a batch of any size
-        streams in constant memory.
-        """
-        if workers <= 0:
-            for tx in transactions:
-                yield _safe(self, tx, replace_date)
-            return
-        import multiprocessing
-        import pickle
-        from collections import deque
-        from concurrent.futures import Future, ProcessPoolExecutor
-        from itertools import islice
-
-        spec = dict(self._spec)
-        spec["replace_date"] = replace_date
-        # a custom screener goes to the workers as it is: it must pickle, or we say so
-        spec["screening"] = self._screening.arg
-        try:
-            pickle.dumps(spec)
-        except Exception as e:
-            raise EvaluationError(
-                f"evaluate_many(workers={workers}) sends the engine's settings to worker "
-                f"processes, but the screener {self._screening.arg!r} cannot be pickled ({e}); "
-                "use workers=0 or a picklable screener"
-            ) from e
-        # durable_rules keeps process-global state and a lock: never fork a process that may
-        # hold it; the python backend forks safely and starts faster.
-        ctx = multiprocessing.get_context("spawn" if self.backend_name == "rete" else None)
-        items = (tx.to_dict() if isinstance(tx, Transaction) else tx for tx in transactions)
-        window: deque[Future[list[dict[str, Any]]]] = deque()
-        with ProcessPoolExecutor(
-            max_workers=workers, initializer=_worker_init, initargs=(spec,), mp_context=ctx
-        ) as ex:
-            while True:
-                while len(window) < workers * 4:
-                    chunk = list(islice(items, 64))
-                    if not chunk:
-                        break
-                    window.append(ex.submit(_worker_chunk, chunk))
-                if not window:
-                    return
-                for d in window.popleft().result():
-                    if d.get("error") == "invalid_transaction":
-                        yield InvalidTransaction(
-                            [Problem(p["path"], p["message"]) for p in d["problems"]]
-                        )
-                    else:
-                        yield Decision.from_dict(d)
+        return evaluate_many(self, transactions, workers, on_error)
 
 
-def _safe(
-    engine: Engine, tx: Any, replace_date: str | None = None
-) -> Decision | InvalidTransaction:
-    try:
-        if isinstance(tx, str | bytes):
-            tx = loads_strict(tx)
-        if replace_date is not None and isinstance(tx, Mapping):
-            tx = {**tx, "date": replace_date}
-        return engine.evaluate(tx)
-    except InvalidTransaction as e:
-        return e
+def _fault_finding(rid: str, message: str) -> Finding:
+    return Finding(
+        rule=f"{rid}.engine_fault",
+        regime=rid,
+        line=None,
+        party=None,
+        effect="review",
+        outcome=Outcome.REVIEW,
+        citation="exportrules, fail-closed policy (docs/index.md)",
+        message=message,
+    )
 
 
-_WORKER: Engine | None = None
-_REPLACE_DATE: str | None = None
-
-
-def _worker_init(spec: Mapping[str, Any]) -> None:
-    global _WORKER, _REPLACE_DATE
-    _REPLACE_DATE = spec.get("replace_date")
-    _WORKER = Engine._from_spec(spec)
-
-
-def _worker_chunk(txs: list[Any]) -> list[dict[str, Any]]:
-    assert _WORKER is not None
-    return [_safe(_WORKER, tx, _REPLACE_DATE).to_dict() for tx in txs]
+def _fault_outcomes(
+    regime: Regime, t: Transaction, decided: Sequence[Outcome], found: Sequence[Finding]
+) -> list[Outcome]:
+    """Each line's outcome under a regime that failed part-way: at least ``review``, at least
+    what it had decided for the line before the fault, and at least every finding it had
+    reported for the line. A fault never lowers a result."""
+    outs = [max(Outcome.REVIEW, decided[i]) if i < len(decided) else Outcome.REVIEW
+            for i in range(len(t.lines))]  # fmt: skip
+    index = {ln.id: i for i, ln in enumerate(t.lines)}
+    for f in found:
+        i = index.get(f.line) if f.regime == regime.id and f.line is not None else None
+        if i is not None and f.outcome > outs[i]:
+            outs[i] = f.outcome
+    return outs
 
 
 _DEFAULT: Engine | None = None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 __all__ = [
     "EvaluationError",
@@ -44,20 +45,46 @@ class Problem(tuple[str, str]):
 class InvalidTransaction(ExportRulesError, ValueError):
     """The transaction does not meet the contract. ``problems`` lists every problem found."""
 
-    def __init__(self, problems: Sequence[Problem]) -> None:
+    def __init__(
+        self,
+        problems: Sequence[Problem],
+        *,
+        index: int | None = None,
+        transaction: str | None = None,
+    ) -> None:
         self.problems: tuple[Problem, ...] = tuple(problems)
-        n = len(self.problems)
-        head = f"invalid transaction: {n} problem{'s' if n != 1 else ''}"
-        super().__init__(head + "\n" + "\n".join(f"  {p}" for p in self.problems))
+        #: in ``Engine.evaluate_many``: the position of the record in the input, and its id
+        self.index = index
+        self.transaction = transaction
+        super().__init__(str(self))
 
-    def __reduce__(self) -> tuple[type[InvalidTransaction], tuple[tuple[Problem, ...]]]:
-        return (type(self), (self.problems,))
+    def __str__(self) -> str:
+        n = len(self.problems)
+        where = ""
+        if self.index is not None:
+            where = f" at index {self.index}"
+            if self.transaction is not None:
+                where += f" (id {self.transaction!r})"
+        head = f"invalid transaction{where}: {n} problem{'s' if n != 1 else ''}"
+        return head + "\n" + "\n".join(f"  {p}" for p in self.problems)
+
+    def __reduce__(self) -> Any:
+        return (_rebuild, (type(self), self.problems, self.index, self.transaction))
 
     def to_dict(self) -> dict[str, object]:
         return {
             "error": "invalid_transaction",
             "problems": [{"path": p.path, "message": p.message} for p in self.problems],
         }
+
+
+def _rebuild(
+    cls: type[InvalidTransaction],
+    problems: tuple[Problem, ...],
+    index: int | None,
+    transaction: str | None,
+) -> InvalidTransaction:
+    return cls(problems, index=index, transaction=transaction)
 
 
 class InvalidJSON(InvalidTransaction):

@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from exportrules import Engine
+from exportrules import Engine, ErrorRecord, EvaluationError, InvalidTransaction, Transaction
 from exportrules._batch import (
     ERROR_CODES,
     evaluate_records,
@@ -261,3 +261,81 @@ def test_sigint_stops_cleanly_with_a_prefix_of_whole_records(tmp_path: Path, wor
     assert outp.read_bytes().endswith(b"\n")
     assert [r["transaction"] for r in rows] == [f"C-{i}" for i in range(len(rows))]
     assert f"{len(rows)} complete records written" in msg
+
+
+# ----------------------------------------------------------------------------- evaluate_many
+
+
+def _many(n: int) -> list[dict[str, Any]]:
+    return [{**TX, "id": f"C-{i}"} for i in range(n)]
+
+
+@pytest.mark.parametrize("workers", [0, 2])
+def test_evaluate_many_error_names_the_index_and_id(workers: int) -> None:
+    engine = Engine([TL], screening=None)
+    txs = _many(5)
+    txs[3] = {**txs[3], "destination": "zz"}
+    got: list[str | None] = []
+    it = engine.evaluate_many(txs, workers=workers)
+    got += [next(it).transaction for _ in range(3)]
+    with pytest.raises(InvalidTransaction) as ei:
+        next(it)
+    assert got == ["C-0", "C-1", "C-2"]
+    assert ei.value.index == 3 and ei.value.transaction == "C-3"
+    assert "at index 3 (id 'C-3')" in str(ei.value)
+    assert [p.path for p in ei.value.problems] == ["destination"]
+
+
+@pytest.mark.parametrize("workers", [0, 2])
+def test_evaluate_many_on_error_record_goes_on_in_order(workers: int) -> None:
+    engine = Engine([TL], screening=FaultyScreener())
+    txs: list[Any] = _many(200)
+    txs[10] = {**txs[10], "lines": []}
+    txs[20] = {**txs[20], "parties": [{"role": "end_user", "name": "raise"}]}
+    txs[30] = ["not", "an", "object"]
+    txs[40] = Transaction.from_dict(txs[40])  # a Transaction is accepted as it is
+    out = list(engine.evaluate_many(txs, workers=workers, on_error="record"))
+    assert len(out) == 200
+    errors = {i: r for i, r in enumerate(out) if isinstance(r, ErrorRecord)}
+    assert sorted(errors) == [10, 20, 30]
+    assert errors[10].to_dict() == {
+        "index": 10,
+        "transaction": "C-10",
+        "error": "invalid_transaction",
+        "problems": [{"path": "lines", "message": "must have at least one line"}],
+    }
+    assert errors[20].error == "engine_fault" and errors[20].transaction == "C-20"
+    assert "screening service down" in errors[20].problems[0].message
+    assert errors[30].transaction is None and errors[30].error == "invalid_transaction"
+    assert [d.transaction for i, d in enumerate(out) if i not in errors] == [
+        f"C-{i}" for i in range(200) if i not in errors
+    ]
+
+
+def test_evaluate_many_raises_an_engine_fault_with_index_and_cause() -> None:
+    engine = Engine([TL], screening=FaultyScreener())
+    txs: list[Any] = _many(3)
+    txs[1] = {**txs[1], "parties": [{"role": "end_user", "name": "raise"}]}
+    with pytest.raises(EvaluationError, match=r"index 1 \(id 'C-1'\)") as ei:
+        list(engine.evaluate_many(txs))
+    assert isinstance(ei.value.__cause__, RuntimeError)
+
+
+def test_evaluate_many_refuses_an_unknown_on_error() -> None:
+    with pytest.raises(ValueError, match="on_error"):
+        list(Engine([TL]).evaluate_many([TX], on_error="ignore"))  # type: ignore[call-overload]
+
+
+def test_invalid_transaction_pickles_with_its_index() -> None:
+    import pickle
+
+    from exportrules._errors import Problem
+
+    e = InvalidTransaction([Problem("a", "b")], index=2, transaction="X")
+    e2 = pickle.loads(pickle.dumps(e))
+    assert (e2.problems, e2.index, e2.transaction, str(e2)) == (
+        e.problems,
+        2,
+        "X",
+        str(e),
+    )
