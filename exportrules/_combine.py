@@ -102,8 +102,13 @@ def _hashable(v: Any) -> Any:
     if t is str or v is None:
         return v
     if t is list or t is tuple:
-        return (t, tuple(x if type(x) is str else (type(x), repr(x)) for x in v))
-    return (t, repr(v))
+        types = tuple(map(type, v))
+        if all(x is str or x is int or x is bool for x in set(types)):
+            return (t, tuple(v), types)
+        return (t, tuple(map(repr, v)), types)
+    if t is int or t is bool:
+        return (t, v)
+    return (t, repr(v))  # floats (-0.0 and 0.0 are equal), and anything a plug-in returns
 
 
 class Combiner:
