@@ -477,15 +477,14 @@ class Engine:
         try:
             firings = self._backend.fire(regime, view, live_frames, facts.parties)
         except Exception as e:
-            if self._backend.name == "python":
-                raise
-            # Nothing is decided yet: match again with the reference backend, on fresh frames
-            # (the failed run may have written derived facts into them).
+            # Nothing is decided yet: match again with the reference evaluator (the plain
+            # closures both backends are tested against), on fresh frames (the failed run may
+            # have written derived facts into them).
             log.exception("the %s backend failed on regime %s", self._backend.name, rid)
             fallback = e
             frames, applicable = st.facts.frames(t, facts, view)
             live_frames = [f for i, f in enumerate(frames) if applicable[i]]
-            firings = self._python_backend().fire(regime, view, live_frames, facts.parties)
+            firings = self._reference_backend().fire(regime, view, live_frames, facts.parties)
         per_line: list[list[Firing]] = [[] for _ in range(n)]
         for r, li, pj in firings:
             per_line[live_index[li]].append((r, li, pj))
@@ -521,17 +520,19 @@ class Engine:
                 _fault_finding(
                     rid,
                     f"The {self._backend.name} backend failed while matching this regime's "
-                    f"rules ({type(fallback).__name__}: {fallback}); the python backend decided "
-                    "it instead, and the result is held for review.",
+                    f"rules ({type(fallback).__name__}: {fallback}); the reference evaluator "
+                    "decided it instead, and the result is held for review.",
                 )
             )
         return True
 
-    def _python_backend(self) -> Any:
-        """The reference backend, for a regime the configured backend failed on."""
-        b = self.__dict__.get("_python_fallback")
+    def _reference_backend(self) -> Any:
+        """The reference evaluator, for a regime the configured backend failed on."""
+        b = self.__dict__.get("_reference")
         if b is None:
-            b = self.__dict__["_python_fallback"] = make_backend("python")
+            from ._pyback import PythonBackend
+
+            b = self.__dict__["_reference"] = PythonBackend()
         return b
 
     # ------------------------------------------------------------------ many transactions

@@ -2,8 +2,8 @@
 
 Fault property (docs/api.md, "Errors"): when the evaluation of a regime fails,
 
-- on the rete backend, while matching: the python backend decides the regime instead, and
-  each line's outcome under it is the python outcome raised to at least ``review``;
+- in a backend, while matching: the reference evaluator decides the regime instead, and each
+  line's outcome under it is the reference outcome raised to at least ``review``;
 - anywhere else: each line's outcome under the regime is at least ``review``, at least what
   the regime had already decided for that line, and at least every finding it had already
   reported for it; the other regimes are untouched.
@@ -74,21 +74,23 @@ def test_a_fault_part_way_never_lowers_what_was_found(
     assert kept <= {(f.rule, f.line, f.party) for f in faulty.findings}
 
 
-@pytest.mark.skipif(not HAS_RETE, reason="needs exportrules[rete]")
-@given(rule_specs(), transactions())
-def test_a_rete_fault_is_decided_by_the_python_backend(
-    rules: list[dict[str, Any]], tx: dict[str, Any]
+@pytest.mark.parametrize("backend", ["python", pytest.param("rete", marks=pytest.mark.rete)])
+@given(rules=rule_specs(), tx=transactions())
+def test_a_backend_fault_is_decided_by_the_reference_evaluator(
+    backend: str, rules: list[dict[str, Any]], tx: dict[str, Any]
 ) -> None:
-    from exportrules._rete import ReteBackend
+    if backend == "rete" and not HAS_RETE:
+        pytest.skip("needs exportrules[rete]")
+    from exportrules._match import make_backend
 
     clean = _decide(rules, tx, "python")
 
     def fire(self: Any, *a: Any, **kw: Any) -> Any:
-        raise MemoryError("injected durable failure")
+        raise MemoryError("injected backend failure")
 
     with pytest.MonkeyPatch.context() as mp:
-        mp.setattr(ReteBackend, "fire", fire)
-        faulty = _decide(rules, tx, "rete")
+        mp.setattr(type(make_backend(backend)), "fire", fire)
+        faulty = _decide(rules, tx, backend)
     fo, co = _by_line(faulty), _by_line(clean)
     for ln, o in co.items():
         assert fo[ln] == (o if o == Outcome.NOT_APPLICABLE else max(o, Outcome.REVIEW))
