@@ -745,7 +745,7 @@ def test_failure_inside_durable_fails_closed_and_is_counted(
 
     monkeypatch.setattr(_rete, "_dre", Broken())
     d = eng.evaluate(tx()).to_dict()
-    # the python backend decides the regime instead: the fault never lowers the prohibition
+    # the reference evaluator decides the regime instead: the fault never lowers the prohibition
     assert d["outcome"] == "prohibited" and fired(d) == {"rt.engine_fault", "rt.cn"}
     assert comp.live == live + 1  # the session may exist in durable: counted for the guard
     monkeypatch.undo()
