@@ -18,7 +18,7 @@ import time
 from collections.abc import Sequence
 from typing import IO, Any, TextIO
 
-from . import _batch
+from . import _batch, _dask_cli
 from ._engine import Engine
 from ._errors import EvaluationError, InvalidTransaction, RuleSetError
 from ._ledger import LedgerError
@@ -124,7 +124,7 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return EXIT_INVALID
-    problem = ledger_cli.check_evaluate_options(args)
+    problem = ledger_cli.check_evaluate_options(args) or _dask_cli.check_args(args)
     if problem:
         print(f"exportrules evaluate: {problem}", file=sys.stderr)
         return EXIT_INVALID
@@ -244,12 +244,15 @@ def _run_batch(args: argparse.Namespace) -> int:
     fh = _open_input(args.file)
     try:
         with _StopOnInterrupt() as stop:
-            results = _batch.evaluate_records(
-                engine,
-                kept(_batch.read_records(fh)),
-                workers=args.workers,
-                replace_date=args.as_of,
-            )
+            if args.scheduler:  # the same records, decided on a Dask cluster
+                results = _dask_cli.cluster_results(args, engine, kept(_batch.read_records(fh)))
+            else:
+                results = _batch.evaluate_records(
+                    engine,
+                    kept(_batch.read_records(fh)),
+                    workers=args.workers,
+                    replace_date=args.as_of,
+                )
             try:
                 for res in results:
                     if res.error is not None:
@@ -558,6 +561,7 @@ def build_parser() -> argparse.ArgumentParser:
         default=0,
         help="with --batch only: worker processes (default 0: in this process)",
     )
+    _dask_cli.add_options(ev)  # --scheduler, --partition-size
     ev.add_argument(
         "--progress",
         action=argparse.BooleanOptionalAction,

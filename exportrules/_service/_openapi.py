@@ -249,6 +249,7 @@ _SCHEMAS: dict[str, Any] = {
             "backend": {"enum": ["python", "rete"]},
             "regimes": {"type": "object", "additionalProperties": {"type": ["string", "null"]}},
             "screening": {"type": "boolean"},
+            "ledger": {"type": "boolean", "description": "licence limits read from a ledger"},
             "uptime_seconds": {"type": "number", "minimum": 0},
             "pid": {"type": "integer", "description": "the worker process that answered"},
         },

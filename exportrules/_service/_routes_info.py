@@ -31,6 +31,7 @@ async def healthz(request: Request) -> Response:
             "backend": st.settings.backend,
             "regimes": st.regime_versions(),
             "screening": st.settings.screening,
+            "ledger": st.settings.ledger_url is not None,
             "uptime_seconds": round(time.monotonic() - st.started, 3),
             "pid": os.getpid(),
         }

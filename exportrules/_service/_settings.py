@@ -22,6 +22,9 @@ ENV: dict[str, str] = {
     "strict_data": "EXPORTRULES_STRICT_DATA",
     "screening": "EXPORTRULES_SCREENING",
     "api_key": "EXPORTRULES_API_KEY",
+    "ledger_url": "EXPORTRULES_LEDGER_URL",
+    "other_jurisdiction": "EXPORTRULES_SCREENING_OTHER_JURISDICTION",
+    "potential_other_jurisdiction": "EXPORTRULES_SCREENING_POTENTIAL_OTHER_JURISDICTION",
     "max_request_bytes": "EXPORTRULES_MAX_REQUEST_BYTES",
     "max_batch_bytes": "EXPORTRULES_MAX_BATCH_BYTES",
     "batch_chunk": "EXPORTRULES_BATCH_CHUNK",
@@ -50,6 +53,12 @@ def _positive(name: str, raw: str) -> int:
     return n
 
 
+def _action(name: str, value: str | None) -> str | None:
+    if value is not None and value not in ("review", "note", "off"):
+        raise ValueError(f"{name} {value!r}: use 'review', 'note' or 'off'")
+    return value
+
+
 def _backend(value: str) -> str:
     if value not in ("python", "rete"):
         raise ValueError(f"backend {value!r}: use 'python' or 'rete'")
@@ -74,6 +83,12 @@ class Settings:
             of a batch.
         max_batch_bytes: largest body of ``/v1/evaluate/batch``.
         batch_chunk: batch lines evaluated per thread-pool task.
+        ledger_url: an existing ledger (``exportrules.Ledger``) whose recorded shipments the
+            engine subtracts from licence limits; it is never created by the service.
+        other_jurisdiction: what a confirmed match on a list that no applying regime
+            implements does: ``review`` (the library's default), ``note`` or ``off``
+            (``exportrules.ScreeningPolicy``).
+        potential_other_jurisdiction: the same for a potential match (default ``note``).
     """
 
     regimes: tuple[str, ...] = attrs.field(default=(), converter=tuple)
@@ -85,6 +100,13 @@ class Settings:
     max_request_bytes: int = 1 << 20
     max_batch_bytes: int = 256 << 20
     batch_chunk: int = 64
+    ledger_url: str | None = attrs.field(default=None, repr=False)  # may hold a password
+    other_jurisdiction: str | None = attrs.field(
+        default=None, validator=lambda _i, _a, v: _action("other_jurisdiction", v)
+    )
+    potential_other_jurisdiction: str | None = attrs.field(
+        default=None, validator=lambda _i, _a, v: _action("potential_other_jurisdiction", v)
+    )
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -102,8 +124,12 @@ class Settings:
                 kw[name] = _flag(ENV[name], v)
         if v := env.get(ENV["backend"]):
             kw["backend"] = _backend(v)
-        if v := env.get(ENV["api_key"]):
-            kw["api_key"] = v
+        for name in ("api_key", "ledger_url"):
+            if v := env.get(ENV[name]):
+                kw[name] = v
+        for name in ("other_jurisdiction", "potential_other_jurisdiction"):
+            if v := env.get(ENV[name]):
+                kw[name] = _action(ENV[name], v)
         for name in ("max_request_bytes", "max_batch_bytes", "batch_chunk"):
             if v := env.get(ENV[name]):
                 kw[name] = _positive(ENV[name], v)
@@ -122,6 +148,8 @@ class Settings:
         }
         if self.regimes:
             env[ENV["regimes"]] = os.pathsep.join(self.regimes)
-        if self.api_key:
-            env[ENV["api_key"]] = self.api_key
+        for name in ("api_key", "ledger_url", "other_jurisdiction", "potential_other_jurisdiction"):
+            v = getattr(self, name)
+            if v:
+                env[ENV[name]] = v
         return env

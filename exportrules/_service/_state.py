@@ -33,21 +33,31 @@ def build_engine(settings: Settings) -> Engine:
 
     Raises:
         RuleSetError: a regime fails to load.
+        LedgerError: the ledger cannot be opened (or does not exist).
     """
-    screening: Any = "default" if settings.screening else None
+    common: dict[str, Any] = {
+        "backend": settings.backend,
+        "screening": "default" if settings.screening else None,
+        "strict_data": settings.strict_data,
+    }
+    if settings.other_jurisdiction or settings.potential_other_jurisdiction:
+        from .._screen import ScreeningPolicy
+
+        policy: dict[str, str] = {}
+        if settings.other_jurisdiction:
+            policy["other_jurisdiction"] = settings.other_jurisdiction
+        if settings.potential_other_jurisdiction:
+            policy["potential_other_jurisdiction"] = settings.potential_other_jurisdiction
+        common["screening_policy"] = ScreeningPolicy(**policy)  # type: ignore[arg-type]
+    if settings.ledger_url:
+        from .._ledger import Ledger
+
+        # never created here: a mistyped URL must not give an empty ledger (no licence
+        # ever used), it must stop the service
+        common["ledger"] = Ledger.open(settings.ledger_url, create=False)
     if settings.regimes:
-        return Engine.from_paths(
-            settings.regimes,
-            backend=settings.backend,
-            screening=screening,
-            strict_data=settings.strict_data,
-        )
-    return Engine.default(
-        backend=settings.backend,
-        screening=screening,
-        strict_data=settings.strict_data,
-        plugins=settings.plugins,
-    )
+        return Engine.from_paths(settings.regimes, **common)
+    return Engine.default(plugins=settings.plugins, **common)
 
 
 def warm(engine: Engine) -> None:

@@ -67,6 +67,24 @@ def add_parser(sub: Any) -> None:
         help="require the key in this file on /v1/* and /metrics (env EXPORTRULES_API_KEY)",
     )
     sv.add_argument(
+        "--ledger",
+        metavar="URL",
+        help="an existing ledger whose shipments use up licence limits (sqlite:///path or "
+        "postgresql://...; env EXPORTRULES_LEDGER_URL)",
+    )
+    sv.add_argument(
+        "--other-jurisdiction",
+        choices=["review", "note", "off"],
+        help="a confirmed match on a list no applying regime implements: hold for review "
+        "(default), note it, or nothing (env EXPORTRULES_SCREENING_OTHER_JURISDICTION)",
+    )
+    sv.add_argument(
+        "--potential-other-jurisdiction",
+        choices=["review", "note", "off"],
+        help="the same for a potential match (default note; env "
+        "EXPORTRULES_SCREENING_POTENTIAL_OTHER_JURISDICTION)",
+    )
+    sv.add_argument(
         "--max-request-bytes",
         type=int,
         help="largest single request and batch line (default 1 MiB)",
@@ -104,6 +122,11 @@ def _settings(args: argparse.Namespace) -> Any:
         changes["strict_data"] = True
     if args.no_screening:
         changes["screening"] = False
+    if args.ledger:
+        changes["ledger_url"] = args.ledger
+    for name in ("other_jurisdiction", "potential_other_jurisdiction"):
+        if getattr(args, name):
+            changes[name] = getattr(args, name)
     if args.api_key_file:
         with open(args.api_key_file, encoding="utf-8") as fh:
             key = fh.read().strip()
@@ -133,6 +156,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     import attrs
 
     from .._errors import RuleSetError
+    from .._ledger import LedgerError
 
     try:
         settings = _settings(args)
@@ -144,12 +168,15 @@ def cmd_serve(args: argparse.Namespace) -> int:
     except ValueError as e:
         print(f"exportrules serve: {e}", file=sys.stderr)
         return EXIT_USAGE
-    try:  # refuse a broken regime set with its problems before any worker starts
+    try:  # refuse a broken regime set or ledger before any worker starts
         build_engine(attrs.evolve(settings, screening=False))
     except RuleSetError as e:
         for p in e.problems:
             print(p, file=sys.stderr)
         return EXIT_RULESET
+    except LedgerError as e:
+        print(f"exportrules serve: ledger: {e}", file=sys.stderr)
+        return EXIT_USAGE
     os.environ.update(settings.to_env())
     tmp: str | None = None
     if workers > 1 and not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):

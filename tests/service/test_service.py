@@ -25,6 +25,7 @@ from exportrules._validate import loads_strict
 from .conftest import API_KEY, MAX_BATCH, MAX_REQUEST, Server, start_server, thread_server
 
 ROOT = Path(__file__).resolve().parents[2]
+TL_PATH = ROOT / "tests" / "fixtures" / "regimes" / "tl"
 EXAMPLE = json.loads((ROOT / "examples" / "surveillance-to-police.json").read_text())
 VOLATILE = ("evaluated_at",)  # decision fields that depend on the clock, not the input
 
@@ -589,6 +590,9 @@ def test_engine_work_does_not_block_the_event_loop() -> None:
 
 def test_settings_from_environment_round_trip() -> None:
     s = Settings(
+        ledger_url="postgresql://u:p@h/db",
+        other_jurisdiction="note",
+        potential_other_jurisdiction="off",
         regimes=("a", "b"),
         plugins=False,
         backend="rete",
@@ -607,6 +611,9 @@ def test_settings_from_environment_round_trip() -> None:
         Settings.from_env({"EXPORTRULES_STRICT_DATA": "maybe"})
     with pytest.raises(ValueError, match="backend"):
         Settings.from_env({"EXPORTRULES_BACKEND": "fast"})
+    with pytest.raises(ValueError, match="EXPORTRULES_SCREENING_OTHER_JURISDICTION"):
+        Settings.from_env({"EXPORTRULES_SCREENING_OTHER_JURISDICTION": "ignore"})
+    assert "postgresql" not in repr(s)  # a URL may carry a password
 
 
 def test_serve_refuses_a_broken_regime_with_exit_3(tmp_path: Path) -> None:
@@ -686,3 +693,59 @@ def test_workers_share_metrics_and_shutdown_is_graceful(tmp_path: Path) -> None:
         assert srv.proc.wait(60) == 0
     finally:
         srv.stop()
+
+
+# ---------------------------------------------------------------- screening policy and ledger
+
+POLICY_TX = {
+    "export_from": "CA",
+    "destination": "CN",
+    "parties": [{"role": "end_user", "name": "Huawei Technologies Co., Ltd.", "country": "CN"}],
+    "lines": [
+        {"id": "1", "origin": "CA", "us_content": 0.0, "classification": {"ca": "1-5.A.1.j"}}
+    ],
+}
+
+
+def _other_jurisdiction_reviews(d: dict[str, Any]) -> int:
+    return sum(
+        1
+        for f in d["findings"]
+        if f["rule"] == "screening.other_jurisdiction" and f["outcome"] == "review"
+    )
+
+
+def test_screening_policy_setting_reaches_the_engine(client: httpx.Client) -> None:
+    from exportrules import ScreeningPolicy
+
+    # default policy (the session server): a US Entity List match on a Canadian export is held
+    default = client.post("/v1/evaluate", json=POLICY_TX).json()
+    assert _other_jurisdiction_reviews(default) == 1
+    app = create_app(Settings(other_jurisdiction="off"))
+    with thread_server(app) as base, httpx.Client(base_url=base, timeout=60) as c:
+        off = c.post("/v1/evaluate", json=POLICY_TX).json()
+    assert _other_jurisdiction_reviews(off) == 0
+    lib = Engine.default(screening_policy=ScreeningPolicy(other_jurisdiction="off"))
+    assert _stable(off) == _stable(lib.evaluate(POLICY_TX).to_dict())
+
+
+def test_ledger_setting_opens_an_existing_ledger_only(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    from exportrules import Ledger
+
+    url = f"sqlite:///{tmp_path / 'ledger.db'}"
+    Ledger.open(url).close()  # an empty ledger, as `exportrules ledger` would make
+    app = create_app(Settings(regimes=(str(TL_PATH),), screening=False, ledger_url=url))
+    with thread_server(app) as base, httpx.Client(base_url=base, timeout=60) as c:
+        assert c.get("/healthz").json()["ledger"] is True
+        assert c.post("/v1/evaluate", json=TL_TX).status_code == 200
+    # a ledger that does not exist is never created by the service: it refuses to start
+    missing = f"sqlite:///{tmp_path / 'typo.db'}"
+    p = subprocess.run(
+        [sys.executable, "-m", "exportrules", "serve", "--ledger", missing, "--port", "1"],
+        capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert p.returncode == 2, p.stderr
+    assert "ledger" in p.stderr and not (tmp_path / "typo.db").exists()
