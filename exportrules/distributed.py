@@ -300,10 +300,14 @@ def results_on_cluster(
     if window is None:
         threads = sum(client.nthreads().values()) or 1
         window = max(4, 2 * threads)
-    [opts_future] = client.scatter([opts], broadcast=True, hash=False)
+    # the options go with every task (a few hundred bytes): scattered data would die with the
+    # worker holding it, and with it every task that needs it
+    expect_d = dict(expect) if expect is not None else None
 
     def submit(items: list[tuple[int, bytes]]) -> Any:
-        return client.submit(evaluate_partition, key, opts_future, items, replace_date, pure=False)
+        return client.submit(
+            evaluate_partition, key, opts, items, replace_date, expect_d, pure=False
+        )
 
     def rerun_alone(items: list[tuple[int, bytes]]) -> list[_batch.Result]:
         out = []
@@ -328,7 +332,6 @@ def results_on_cluster(
     finally:
         for _, fut in pending:
             fut.cancel()
-        opts_future.release()
 
 
 def _collect(
