@@ -66,21 +66,6 @@ def _workers(n: int) -> str:
     return f"{n} worker" + ("" if n == 1 else "s")
 
 
-def engine_options(args: argparse.Namespace) -> dict[str, Any]:
-    """The engine options that make the workers' engine the one the CLI builds."""
-    opts: dict[str, Any] = {
-        "backend": args.backend,
-        "screening": not getattr(args, "no_screening", False),
-        "strict_data": bool(args.strict_data),
-    }
-    if getattr(args, "regime", None):
-        opts["regimes"] = [str(p) for p in args.regime]
-    else:
-        opts["plugins"] = not getattr(args, "no_plugins", False)
-        opts["strict_plugins"] = bool(getattr(args, "strict_plugins", False))
-    return opts
-
-
 def cluster_results(
     args: argparse.Namespace, engine: Engine, records: Iterable[tuple[int, bytes]]
 ) -> Generator[Result, None, None]:
@@ -95,7 +80,7 @@ def cluster_results(
     try:
         from distributed import Client, LocalCluster
 
-        from .distributed import fingerprint, results_on_cluster
+        from .distributed import results_on_cluster
     except ImportError as e:
         raise EvaluationError(
             f"--scheduler needs Dask: pip install 'exportrules[dask]' ({e})"
@@ -128,13 +113,14 @@ def cluster_results(
             f"({_workers(len(client.nthreads()))})",
             file=sys.stderr,
         )
+        # the workers build this engine's twin from its settings (Engine._from_spec): a
+        # default engine keeps its plug-ins, policy, clearances and ledger
         yield from results_on_cluster(
             client,
             records,
-            engine_options(args),
+            engine,
             partition_size=args.partition_size,
             replace_date=args.as_of,
-            expect=fingerprint(engine),
         )
     finally:
         client.close()

@@ -2,8 +2,8 @@
 
 One function, the library's own per-record pipeline (``exportrules._batch.process_record``:
 decode, parse, validate, evaluate, encode; any failure becomes an error record with its record
-number), mapped over partitions. Each worker process builds one engine per set of engine
-options, once, and keeps it. Nothing here decides anything.
+number), mapped over partitions. Each worker process builds the engine once from the
+caller's engine settings (``Engine._from_spec``) and keeps it. Nothing here decides anything.
 
     import dask.bag as db
     from exportrules.distributed import evaluate_bag
@@ -19,14 +19,16 @@ number of partitions in flight. See docs/deployment.md.
 
 from __future__ import annotations
 
+import hashlib
 import json
+import pickle
 import threading
+from collections import OrderedDict
 from collections.abc import Callable, Generator, Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Literal
 
 try:
     import dask.bag as db
-    from dask.base import tokenize
     from dask.delayed import delayed
 except ImportError as e:  # pragma: no cover - the extra is not installed
     raise ImportError(
@@ -45,6 +47,7 @@ __all__ = [
     "ENGINE_OPTIONS",
     "EngineMismatch",
     "engine_from_options",
+    "engine_spec",
     "evaluate_bag",
     "evaluate_partition",
     "fingerprint",
@@ -53,16 +56,29 @@ __all__ = [
 
 #: the keyword arguments ``evaluate_bag`` passes on to the engine
 ENGINE_OPTIONS = frozenset(
-    {"regimes", "backend", "as_of", "screening", "strict_data", "plugins", "strict_plugins"}
+    {
+        "regimes",
+        "backend",
+        "as_of",
+        "screening",
+        "strict_data",
+        "plugins",
+        "strict_plugins",
+        "screening_policy",
+        "cleared",
+        "ledger",
+    }
 )
 
 
 def engine_from_options(options: Mapping[str, Any]) -> Engine:
-    """The engine that ``evaluate_bag(..., **options)`` builds on each worker.
+    """The engine ``evaluate_bag(..., **options)`` decides with.
 
     ``regimes`` (regime folder paths) selects ``Engine.from_paths``; without it the engine is
     ``Engine.default`` (bundled regimes, plus installed plug-ins unless ``plugins=False``).
-    ``screening`` is True (default lists, the default), False, or a picklable screener.
+    ``screening`` is True (default lists, the default), False, or a picklable screener; the
+    other options are ``Engine``'s (``screening_policy``, ``cleared``, ``ledger``: an
+    ``exportrules.Ledger`` travels to the workers as its URL, so they must reach it).
 
     Raises:
         TypeError: an option that is not an engine option.
@@ -72,41 +88,60 @@ def engine_from_options(options: Mapping[str, Any]) -> Engine:
     if unknown:
         allowed = ", ".join(sorted(ENGINE_OPTIONS))
         raise TypeError(f"unknown engine option(s) {', '.join(unknown)}; use {allowed}")
-    scr = options.get("screening", True)
-    screening: Any = "default" if scr is True else (None if scr is False or scr is None else scr)
-    common: dict[str, Any] = {
-        "backend": options.get("backend", "python"),
-        "as_of": options.get("as_of"),
-        "screening": screening,
-        "strict_data": bool(options.get("strict_data", False)),
-    }
-    regimes = options.get("regimes")
+    kw = dict(options)
+    scr = kw.pop("screening", True)
+    kw["screening"] = "default" if scr is True else (None if scr is False else scr)
+    regimes = kw.pop("regimes", None)
     if regimes:
-        return Engine.from_paths([str(p) for p in regimes], **common)
-    return Engine.default(
-        plugins=bool(options.get("plugins", True)),
-        strict_plugins=bool(options.get("strict_plugins", False)),
-        **common,
-    )
+        for name in ("plugins", "strict_plugins"):
+            if kw.pop(name, None):
+                raise TypeError(f"{name} applies to the default engine, not to regimes=")
+        return Engine.from_paths([str(p) for p in regimes], **kw)
+    return Engine.default(**kw)
 
 
-def _options_key(options: Mapping[str, Any]) -> str:
-    """A key for the worker-local engine cache: equal options, one engine."""
-    return str(tokenize(sorted(options.items())))
+def engine_spec(engine: Engine) -> dict[str, Any]:
+    """What a worker needs to build the same engine as ``engine`` (``Engine._from_spec``):
+    regime folders or the default set with its plug-in settings, backend, dates, screener,
+    screening policy, clearances and ledger.
+
+    Raises:
+        EvaluationError: the engine's screener cannot be pickled.
+    """
+    spec = dict(engine._spec)
+    spec["screening"] = engine._screening.arg  # a custom screener goes as it is
+    try:
+        pickle.dumps(spec)
+    except Exception as e:  # reported as what it is
+        raise EvaluationError(
+            "a Dask run sends the engine's settings to the workers, but the screener "
+            f"{engine._screening.arg!r} cannot be pickled ({e}); use a picklable screener"
+        ) from e
+    return spec
 
 
-_ENGINES: dict[str, Engine] = {}
+def _spec_key(spec: Mapping[str, Any]) -> str:
+    """A key for the worker-local engine cache: the same settings, the same engine."""
+    return hashlib.sha256(pickle.dumps(dict(spec), protocol=5)).hexdigest()
+
+
+#: engines kept per worker process (least recently used dropped first)
+MAX_ENGINES = 4
+_ENGINES: OrderedDict[str, Engine] = OrderedDict()
 _ENGINES_LOCK = threading.Lock()
 
 
-def _engine(key: str, options: Mapping[str, Any]) -> Engine:
-    """This worker process's engine for ``options``: built on first use, then reused."""
-    e = _ENGINES.get(key)
-    if e is None:
-        with _ENGINES_LOCK:
-            e = _ENGINES.get(key)
-            if e is None:
-                e = _ENGINES[key] = engine_from_options(options)
+def _engine(key: str, spec: Mapping[str, Any]) -> Engine:
+    """This worker process's engine for ``spec``: built on first use, then reused."""
+    with _ENGINES_LOCK:
+        e = _ENGINES.get(key)
+        if e is None:
+            e = _ENGINES[key] = Engine._from_spec(spec)
+            while len(_ENGINES) > MAX_ENGINES:
+                old, _ = _ENGINES.popitem(last=False)
+                _CHECKED.pop(old, None)
+        else:
+            _ENGINES.move_to_end(key)
     return e
 
 
@@ -137,17 +172,20 @@ _CHECKED: dict[str, dict[str, Any]] = {}
 
 def evaluate_partition(
     key: str,
-    options: Mapping[str, Any],
+    spec: Mapping[str, Any],
     records: Sequence[tuple[int, bytes | str | Mapping[str, Any]]],
     replace_date: str | None = None,
     expect: Mapping[str, Any] | None = None,
 ) -> list[_batch.Result]:
     """Decide numbered records on this worker: exactly one ``Result`` per record, in order.
 
+    ``spec`` is ``engine_spec(engine)`` and ``key`` its ``_spec_key``: the worker builds that
+    engine once and keeps it.
+
     Raises:
         EngineMismatch: ``expect`` (a ``fingerprint``) differs from this worker's engine.
     """
-    engine = _engine(key, options)
+    engine = _engine(key, spec)
     if expect is not None:
         fp = _CHECKED.get(key)
         if fp is None:
@@ -183,9 +221,10 @@ def _bag_partition(
     items: Sequence[Any],
     start: int,
     key: str,
-    options: Mapping[str, Any],
+    spec: Mapping[str, Any],
     replace_date: str | None,
     output: str,
+    expect: Mapping[str, Any] | None,
 ) -> list[Any]:
     numbered: list[tuple[int, Any]] = []
     for j, item in enumerate(items):
@@ -193,7 +232,7 @@ def _bag_partition(
             numbered.append((item[0], item[1]))
         else:
             numbered.append((start + j + 1, item))
-    results = evaluate_partition(key, options, numbered, replace_date)
+    results = evaluate_partition(key, spec, numbered, replace_date, expect)
     if output == "json":
         return [r.data.decode("utf-8") for r in results]
     if output == "result":
@@ -204,8 +243,10 @@ def _bag_partition(
 def evaluate_bag(
     bag: db.Bag,
     *,
+    engine: Engine | None = None,
     replace_date: str | None = None,
     output: Literal["dict", "json", "result"] = "dict",
+    check: bool = True,
     **engine_options: Any,
 ) -> db.Bag:
     """Decide every transaction of a Dask bag: one output item per input item, in order.
@@ -214,32 +255,39 @@ def evaluate_bag(
         bag: items are transactions (mappings), JSON text or bytes of one transaction, or
             ``(record_number, record)`` pairs. Unnumbered items are numbered by their 1-based
             position in the bag; error records carry that number.
+        engine: decide with this engine's settings (regimes, backend, screener, screening
+            policy, clearances, ledger); instead of ``engine_options``.
         replace_date: evaluate under the law of this date (YYYY-MM-DD) instead of each
             transaction's own (the CLI's ``--as-of``).
         output: ``"dict"`` (decision or error record as a dict), ``"json"`` (one JSON line as
             text, for ``Bag.to_textfiles``) or ``"result"`` (``exportrules._batch.Result``).
+        check: each worker compares its engine's ``fingerprint`` (library version, regimes,
+            lists) with this process's and raises ``EngineMismatch`` if they differ.
         **engine_options: ``regimes``, ``backend``, ``as_of``, ``screening``, ``strict_data``,
-            ``plugins``, ``strict_plugins`` (see ``engine_from_options``); each worker builds
-            one engine for them, once.
+            ``plugins``, ``strict_plugins``, ``screening_policy``, ``cleared``, ``ledger``
+            (see ``engine_from_options``).
 
-    The result is lazy, like any bag. Invalid input never raises: it becomes an error record
-    (``{"record": n, "error": code, "problems": [...]}``, docs/api.md).
+    The engine is built here first (a broken regime raises ``RuleSetError`` at once), then
+    once in each worker process from the same settings (``Engine._from_spec``), and kept
+    there. The result is lazy, like any bag. Invalid input never raises: it becomes an error
+    record (``{"record": n, "error": code, "problems": [...]}``, docs/api.md).
     """
     if output not in ("dict", "json", "result"):
         raise ValueError(f"output must be 'dict', 'json' or 'result', not {output!r}")
-    unknown = sorted(set(engine_options) - ENGINE_OPTIONS)
-    if unknown:
-        raise TypeError(f"unknown engine option(s): {', '.join(unknown)}")
-    key = _options_key(engine_options)
+    if engine is not None and engine_options:
+        raise TypeError("give engine= or engine options, not both")
+    if engine is None:
+        engine = engine_from_options(engine_options)
+    spec = engine_spec(engine)
+    key = _spec_key(spec)
+    expect = fingerprint(engine) if check else None
     parts = bag.to_delayed(optimize_graph=True)
     # each partition's first record number: a lazy running sum of the partition lengths
     start: Any = 0
     out = []
     for p in parts:
         out.append(
-            delayed(_bag_partition, pure=True)(
-                p, start, key, dict(engine_options), replace_date, output
-            )
+            delayed(_bag_partition, pure=True)(p, start, key, spec, replace_date, output, expect)
         )
         start = delayed(_add, pure=True)(start, delayed(len, pure=True)(p))
     result: db.Bag = db.from_delayed(out)
@@ -273,41 +321,40 @@ def _crashed(number: int, why: str) -> _batch.Result:
 def results_on_cluster(
     client: Client,
     records: Iterable[tuple[int, bytes]],
-    options: Mapping[str, Any],
+    engine: Engine,
     *,
     partition_size: int = 1000,
     replace_date: str | None = None,
     window: int | None = None,
-    expect: Mapping[str, Any] | None = None,
-    on_check: Callable[[Mapping[str, Any]], None] | None = None,
+    check: bool = True,
 ) -> Generator[_batch.Result, None, None]:
-    """One ``Result`` per numbered record, in input order, decided on the cluster.
+    """One ``Result`` per numbered record, in input order, decided on the cluster by workers
+    that build ``engine``'s twin (``Engine._from_spec``) once each: the same bytes as
+    ``exportrules._batch.evaluate_records(engine, records)``.
 
     Partitions of ``partition_size`` records go to the workers with at most ``window``
     partitions in flight (default: twice the cluster's threads, at least 4), so input of any
     length streams in bounded memory. A worker that dies takes its tasks with it and Dask runs
     them again elsewhere; a partition that keeps killing workers (Dask's ``KilledWorker``) is
     run again record by record, and a record that still kills a worker becomes an
-    ``engine_fault`` error record: no record is lost. ``expect`` is the driver's
-    ``fingerprint``: a worker whose engine differs stops the run with ``EngineMismatch``.
+    ``engine_fault`` error record: no record is lost. With ``check``, a worker whose engine
+    differs from ``engine`` (``fingerprint``) stops the run with ``EngineMismatch``.
     """
     from collections import deque
 
     from distributed import KilledWorker
 
-    key = _options_key(options)
-    opts = dict(options)
+    spec = engine_spec(engine)
+    key = _spec_key(spec)
+    expect = fingerprint(engine) if check else None
     if window is None:
         threads = sum(client.nthreads().values()) or 1
         window = max(4, 2 * threads)
-    # the options go with every task (a few hundred bytes): scattered data would die with the
-    # worker holding it, and with it every task that needs it
-    expect_d = dict(expect) if expect is not None else None
+    # the settings go with every task (a few hundred bytes): scattered data would die with
+    # the worker holding it, and with it every task that needs it
 
     def submit(items: list[tuple[int, bytes]]) -> Any:
-        return client.submit(
-            evaluate_partition, key, opts, items, replace_date, expect_d, pure=False
-        )
+        return client.submit(evaluate_partition, key, spec, items, replace_date, expect, pure=False)
 
     def rerun_alone(items: list[tuple[int, bytes]]) -> list[_batch.Result]:
         out = []

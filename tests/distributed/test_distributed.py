@@ -1,31 +1,35 @@
-"""Distributed batch on a real Dask LocalCluster (worker processes): the same records as the
-in-process batch, in order, one error record per bad record, and no record lost when a worker
-dies mid-run."""
+"""Distributed batch on a real Dask LocalCluster (worker processes): the same bytes as the
+in-process batch, record for record and in input order, one error record per bad record, and
+no record lost when a worker dies mid-run."""
 
 from __future__ import annotations
 
 import json
 import os
+import re
 import signal
-import time
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import dask
 import dask.bag as db
 import pytest
 from distributed import Client, LocalCluster
 
+import exportrules._version
 from exportrules import Engine, _batch
 from exportrules._cli import main as cli_main
 from exportrules.distributed import (
     EngineMismatch,
     engine_from_options,
     evaluate_bag,
-    fingerprint,
     results_on_cluster,
 )
 from tests.conftest import TL
+from tests.distributed._helpers import KILL_SWITCH, POISON, KillOnceScreener, PoisonScreener
 
 GOOD = {
     "id": "D-0",
@@ -44,6 +48,7 @@ BAD = [
     json.dumps({**GOOD, "lines": [{"id": "1", "value": 10**400}]}).encode(),
     b"   ",  # blank: no output record, keeps its line number
 ]
+EVALUATED_AT = re.compile(rb'"evaluated_at": "[^"]*", ')
 
 
 def records(n: int) -> list[bytes]:
@@ -53,7 +58,7 @@ def records(n: int) -> list[bytes]:
         if i % 97 == 13:
             rows.append(BAD[(i // 97) % len(BAD)])
         else:
-            tx = {**GOOD, "id": f"D-{i}", "destination": DESTS[i % len(DESTS)]}
+            tx: dict[str, Any] = {**GOOD, "id": f"D-{i}", "destination": DESTS[i % len(DESTS)]}
             if i % 5 == 0:
                 tx["parties"] = [
                     {"role": "end_user", "name": "Huawei Technologies Co", "country": "CN"}
@@ -62,10 +67,11 @@ def records(n: int) -> list[bytes]:
     return rows
 
 
-def _stable(line: bytes) -> dict[str, Any]:
-    d: dict[str, Any] = json.loads(line)
-    d.pop("evaluated_at", None)
-    return d
+def stable(data: bytes) -> bytes:
+    """A record's bytes without the evaluation time (to the second: differs between runs)."""
+    out, n = EVALUATED_AT.subn(b"", data, count=1)
+    assert n == 1 or data.startswith(b'{"record"')
+    return out
 
 
 @pytest.fixture(scope="module")
@@ -79,62 +85,55 @@ def cluster() -> Iterator[Client]:
         yield client
 
 
-@pytest.fixture(scope="module")
-def batch_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    f = tmp_path_factory.mktemp("dask") / "orders.jsonl"
-    f.write_bytes(b"\n".join(records(3000)) + b"\n")
-    return f
-
-
 def _cli(capsysbinary: pytest.CaptureFixture[bytes], *argv: str) -> tuple[int, bytes, bytes]:
     code = cli_main(list(argv))
     out, err = capsysbinary.readouterr()
     return code, out, err
 
 
-def test_cli_on_a_cluster_writes_what_the_in_process_batch_writes(
-    cluster: Client, batch_file: Path, capsysbinary: pytest.CaptureFixture[bytes]
+def test_cli_on_a_cluster_writes_the_bytes_of_the_in_process_batch(
+    cluster: Client, tmp_path: Path, capsysbinary: pytest.CaptureFixture[bytes]
 ) -> None:
-    code0, out0, err0 = _cli(capsysbinary, "evaluate", "--batch", str(batch_file), "--no-progress")
+    rows = records(3000)
+    f = tmp_path / "orders.jsonl"
+    f.write_bytes(b"\n".join(rows) + b"\n")
+    code0, out0, err0 = _cli(capsysbinary, "evaluate", "--batch", str(f), "--no-progress")
     code1, out1, err1 = _cli(
         capsysbinary,
-        "evaluate", "--batch", str(batch_file), "--no-progress",
+        "evaluate", "--batch", str(f), "--no-progress",
         "--scheduler", cluster.scheduler.address, "--partition-size", "250",
     )  # fmt: skip
     assert code0 == code1 == 2  # bad records present
     lines0, lines1 = out0.splitlines(), out1.splitlines()
-    blank = sum(1 for r in records(3000) if not r.strip())
-    assert len(lines0) == 3000 - blank
-    assert [_stable(x) for x in lines1] == [_stable(x) for x in lines0]
+    assert len(lines0) == 3000 - sum(1 for r in rows if not r.strip())
+    assert [stable(x) for x in lines1] == [stable(x) for x in lines0]  # byte for byte
     errors = [json.loads(x) for x in lines1 if x.startswith(b'{"record"')]
     assert {e["error"] for e in errors} == {"invalid_json", "invalid_utf8", "invalid_transaction"}
+    assert [e["record"] for e in errors] == [
+        n for n, r in enumerate(rows, 1) if r.strip() and r in BAD
+    ]
+    decided = [json.loads(x) for x in lines1 if not x.startswith(b'{"record"')]
+    assert {d["outcome"] for d in decided} >= {"authorised", "prohibited"}  # varied, real
+    assert any(d["screening"] for d in decided)  # the workers screened the parties
     # the same problems on stderr, record for record, after the line naming the cluster
     assert err1.splitlines()[0].startswith(b"exportrules: deciding on the Dask cluster at tcp://")
     assert err1.splitlines()[1:] == err0.splitlines()
 
 
-def test_cli_local_cluster_and_progress(
+def test_cli_local_cluster_with_progress_bar(
     tmp_path: Path, capsysbinary: pytest.CaptureFixture[bytes]
 ) -> None:
     f = tmp_path / "small.jsonl"
     f.write_bytes(b"\n".join(records(120)) + b"\n")
-    code0, out0, _ = _cli(
-        capsysbinary,
-        "evaluate",
-        "--batch",
-        str(f),
-        "--regime",
-        str(TL),
-        "--no-screening",
-        "--no-progress",
-    )
+    base = ["evaluate", "--batch", str(f), "--regime", str(TL), "--no-screening"]
+    code0, out0, _ = _cli(capsysbinary, *base, "--no-progress")
     code, out, err = _cli(
         capsysbinary,
-        "evaluate", "--batch", str(f), "--regime", str(TL), "--no-screening",
-        "--scheduler", "local", "--workers", "1", "--partition-size", "25", "--progress",
+        *base, "--scheduler", "local", "--workers", "1", "--partition-size", "25", "--progress",
     )  # fmt: skip
-    assert code == code0
-    assert [_stable(x) for x in out.splitlines()] == [_stable(x) for x in out0.splitlines()]
+    assert code == code0 == 2
+    assert [stable(x) for x in out.splitlines()] == [stable(x) for x in out0.splitlines()]
+    assert b"(1 worker)" in err
     assert b"[##############################] 120/120" in err  # the progress bar, finished
 
 
@@ -169,8 +168,6 @@ def test_cli_unreachable_scheduler_is_a_clear_error(
         port = s.getsockname()[1]
     f = tmp_path / "one.jsonl"
     f.write_text(json.dumps(GOOD) + "\n")
-    import dask
-
     with dask.config.set({"distributed.comm.timeouts.connect": "2s"}):
         code, out, err = _cli(
             capsysbinary, "evaluate", "--batch", str(f), "--no-progress",
@@ -178,37 +175,36 @@ def test_cli_unreachable_scheduler_is_a_clear_error(
         )  # fmt: skip
     assert code == 4 and out == b""
     assert f"cannot reach the Dask scheduler tcp://127.0.0.1:{port}".encode() in err
+    assert b"Traceback" not in err
 
 
 def test_evaluate_bag_numbers_and_decides_like_the_library(cluster: Client) -> None:
     rows = records(400)
     items: list[Any] = []
     for i, r in enumerate(rows):  # objects, text and bytes in one bag
-        if r.strip() and i % 3 == 0 and r.startswith(b"{") and b"\xff" not in r:
-            try:
-                items.append(json.loads(r))
-                continue
-            except ValueError:
-                pass
-        items.append(r.decode("utf-8", "surrogateescape") if i % 3 == 1 and b"\xff" not in r else r)
+        if i % 3 == 0 and r not in BAD:
+            items.append(json.loads(r))
+        elif i % 3 == 1 and b"\xff" not in r:
+            items.append(r.decode("utf-8"))
+        else:
+            items.append(r)
     bag = db.from_sequence(items, npartitions=7)
-    got = evaluate_bag(bag, regimes=None).compute()
+    got = evaluate_bag(bag, output="json").compute()
     engine = Engine.default()
     want = [
         _batch.process_record(engine, json.dumps(x) if isinstance(x, dict) else x, n)
         for n, x in enumerate(items, start=1)
     ]
     assert len(got) == len(items)
-    assert [{k: v for k, v in g.items() if k != "evaluated_at"} for g in got] == [
-        _stable(w.data) for w in want
-    ]
+    assert [stable(g.encode()) for g in got] == [stable(w.data) for w in want]
     # unnumbered items are numbered by their position in the bag, across partitions
-    assert [g["record"] for g in got if "record" in g] == [w.number for w in want if w.error]
-    # numbered pairs keep their numbers; json output is one line of text per record
+    dicts = evaluate_bag(bag).compute()
+    assert [g["record"] for g in dicts if "record" in g] == [w.number for w in want if w.error]
+    assert [w.number for w in want if w.error][-1] > 300  # numbers from the last partitions
+    # numbered pairs keep their numbers
     pairs = db.from_sequence([(10 + i, r) for i, r in enumerate(rows[:30])], npartitions=3)
-    lines = evaluate_bag(pairs, output="json", regimes=[str(TL)], screening=False).compute()
-    assert all(isinstance(x, str) and "\n" not in x for x in lines)
-    assert all(json.loads(x)["record"] >= 10 for x in lines if x.startswith('{"record"'))
+    res = evaluate_bag(pairs, output="result", regimes=[str(TL)], screening=False).compute()
+    assert [r.number for r in res] == list(range(10, 40))
 
 
 def test_evaluate_bag_refuses_unknown_options() -> None:
@@ -216,81 +212,77 @@ def test_evaluate_bag_refuses_unknown_options() -> None:
         evaluate_bag(db.from_sequence([GOOD]), backnd="python")
     with pytest.raises(TypeError, match="unknown engine option"):
         engine_from_options({"workers": 2})
+    with pytest.raises(TypeError, match="not both"):
+        evaluate_bag(db.from_sequence([GOOD]), engine=Engine.default(), backend="python")
     with pytest.raises(ValueError, match="output"):
         evaluate_bag(db.from_sequence([GOOD]), output="csv")  # type: ignore[arg-type]
 
 
-def test_workers_with_another_engine_are_refused(cluster: Client) -> None:
+def test_workers_with_another_engine_are_refused(
+    cluster: Client, monkeypatch: pytest.MonkeyPatch
+) -> None:
     rows = [(i, r) for i, r in enumerate(records(20), 1) if r.strip()]
-    opts = {"regimes": [str(TL)], "screening": False}
-    with pytest.raises(EngineMismatch, match="different engine"):
-        list(results_on_cluster(cluster, rows, opts, expect={"exportrules": "0.0.0"}))
-    ok = list(
-        results_on_cluster(
-            cluster, rows, opts, expect=fingerprint(engine_from_options(opts)), partition_size=7
-        )
-    )
+    engine = engine_from_options({"regimes": [str(TL)], "screening": False})
+    ok = list(results_on_cluster(cluster, rows, engine, partition_size=7))
     assert [r.number for r in ok] == [n for n, _ in rows]
+    # this process now claims another library version than the workers run
+    monkeypatch.setattr(exportrules._version, "__version__", "0.0.0")
+    with pytest.raises(EngineMismatch, match="different engine"):
+        list(results_on_cluster(cluster, rows, engine))
 
 
-def test_a_worker_killed_mid_run_loses_no_record(cluster: Client) -> None:
-    """SIGKILL one worker while it holds partitions: Dask runs them again on a worker that
-    lives (the nanny also starts a new one); every record comes back once, in order, and the
-    output equals the in-process batch."""
+def test_a_worker_killed_mid_run_loses_no_record(cluster: Client, tmp_path: Path) -> None:
+    """A worker process dies (SIGKILL) in the middle of the run, while deciding record 1201:
+    the scheduler sees it go with tasks in hand and Dask runs them again on a worker that
+    lives (its nanny also starts a new one). Every record comes back once, in order, byte for
+    byte what the in-process batch writes — record 1201 included, decided by another
+    process."""
     rows = [(n, r) for n, r in enumerate(records(2000), 1) if r.strip()]
-    opts = {"screening": True}
-    engine = engine_from_options(opts)
-    want = [_stable(r.data) for r in _batch.evaluate_records(engine, rows)]
+    kill_tx = {**GOOD, "id": "K", "parties": [{"role": "end_user", "name": KILL_SWITCH}]}
+    rows = [(n, json.dumps(kill_tx).encode() if n == 1201 else r) for n, r in rows]
+    hits = [{"party": KILL_SWITCH, "list": "un", "entry_id": "X1", "score": 0.9}]
+    marker = tmp_path / "killed"
     pids = cluster.run(os.getpid)
-    gen = results_on_cluster(cluster, rows, opts, partition_size=100, window=6)
-    got = [next(gen) for _ in range(150)]  # the run is under way, partitions in flight
-    processing = cluster.processing()
-    victim = max(processing, key=lambda w: len(processing[w]))
-    lost = set(processing[victim])
-    assert lost, "the victim held no task"
-    os.kill(pids[victim], signal.SIGKILL)
-    got.extend(gen)
+    assert len(pids) == 2
+    engine = Engine.from_paths(
+        Engine.default(screening=None)._spec["paths"],
+        screening=KillOnceScreener(str(marker), hits),
+    )
+    got = list(results_on_cluster(cluster, rows, engine, partition_size=100, window=6))
+    # a worker did die, on record 1201 (the only one naming the kill switch) ...
+    dead = int(marker.read_text())
+    (victim,) = [addr for addr, pid in pids.items() if pid == dead]
+    # ... and the scheduler took back the tasks it was processing, to run them elsewhere
+    removed = [
+        msg
+        for _, msg in cluster.get_events("all")
+        if isinstance(msg, dict)
+        and msg.get("action") == "remove-worker"
+        and msg.get("worker") == victim
+    ]
+    assert len(removed) == 1 and not removed[0]["expected"]
+    assert removed[0]["processing-tasks"]  # the partition holding record 1201, at least
+    cluster.wait_for_workers(2, timeout=60)  # the nanny replaced it
+    assert dead not in cluster.run(os.getpid).values()
+    # nothing lost, nothing twice, nothing changed
     assert [r.number for r in got] == [n for n, _ in rows]
-    assert [_stable(r.data) for r in got] == want
-    # the victim is gone, and the tasks it held were finished by another worker
-    deadline = time.monotonic() + 30
-    while victim in cluster.scheduler_info()["workers"] and time.monotonic() < deadline:
-        time.sleep(0.2)
-    assert victim not in cluster.scheduler_info()["workers"]
-    with pytest.raises(ProcessLookupError):
-        os.kill(pids[victim], 0)
-
-
-class PoisonScreener:
-    """A screener whose worker process dies on one party name: a stand-in for a record that
-    crashes the interpreter (a native extension fault, the OOM killer)."""
-
-    def screen(self, name: str, country: str | None = None, **kw: Any) -> list[Any]:
-        if name == "Poison Pill Ltd":
-            os._exit(1)
-        return []
-
-    def list_versions(self) -> list[dict[str, Any]]:
-        return []
+    assert all(r.error is None or r.error in _batch.INPUT_ERRORS for r in got)
+    assert json.loads(got[[r.number for r in got].index(1201)].data)["transaction"] == "K"
+    want = list(_batch.evaluate_records(engine, rows))  # the marker exists: nobody dies now
+    assert [stable(r.data) for r in got] == [stable(w.data) for w in want]
 
 
 def test_a_record_that_kills_every_worker_becomes_an_error_record() -> None:
-    """Dask gives up on a partition that killed its worker (KilledWorker); the partition is
-    run again record by record, and only the record that kills a worker again is lost — as an
-    ``engine_fault`` error record, in its place."""
-    import sys
-
-    import cloudpickle
-    import dask
-
-    cloudpickle.register_pickle_by_value(sys.modules[__name__])  # workers cannot import tests
+    """Dask gives up on a task that killed its worker too often (``KilledWorker``); the
+    partition is run again record by record, and only the record that kills a worker again is
+    lost — as an ``engine_fault`` error record in its place, as in the in-process batch."""
     rows = []
     for n in range(1, 41):
         tx = {**GOOD, "id": f"P-{n}", "parties": [{"role": "end_user", "name": "Quiet Co"}]}
         if n == 17:
-            tx["parties"] = [{"role": "end_user", "name": "Poison Pill Ltd"}]
+            tx["parties"] = [{"role": "end_user", "name": POISON}]
         rows.append((n, json.dumps(tx).encode()))
-    opts = {"regimes": [str(TL)], "screening": PoisonScreener()}
+    engine = Engine.from_paths([str(TL)], screening=PoisonScreener())
     with (
         dask.config.set({"distributed.scheduler.allowed-failures": 0}),
         LocalCluster(
@@ -298,17 +290,41 @@ def test_a_record_that_kills_every_worker_becomes_an_error_record() -> None:
         ) as lc,
         Client(lc) as client,
     ):
-        got = list(results_on_cluster(client, rows, opts, partition_size=10))
+        got = list(results_on_cluster(client, rows, engine, partition_size=10))
     assert [r.number for r in got] == list(range(1, 41))
     assert [r.error for r in got] == [None] * 16 + ["engine_fault"] + [None] * 23
-    assert "worker process died" in got[16].problems[0].message
-    assert json.loads(got[16].data)["record"] == 17
+    assert json.loads(got[16].data) == {
+        "record": 17,
+        "error": "engine_fault",
+        "problems": [{"path": "", "message": "a worker process died while evaluating this record"}],
+    }
+
+
+def test_default_engine_keeps_its_plugins_on_the_workers(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsysbinary: pytest.CaptureFixture[bytes]
+) -> None:
+    """Workers build the driver's engine from its settings (``Engine._from_spec``): a default
+    engine keeps the installed plug-ins there too, a broken one included."""
+    from tests.unit.test_plugins import TX, FakeSite, _good
+
+    site = FakeSite(tmp_path / "site", monkeypatch)
+    _good(site)
+    site.module("acme_broken_dask", "VALUE = 1 / 0\n")
+    site.install("acme-regime", "0.9", {"acme": "acme_broken_dask:regime"})
+    f = tmp_path / "txs.jsonl"
+    f.write_text("\n".join(json.dumps({**TX, "id": f"T-{i}"}) for i in range(5)) + "\n")
+    argv = ["evaluate", "--batch", str(f), "--no-screening", "--no-progress"]
+    code0, out0, _ = _cli(capsysbinary, *argv)
+    code, out, _ = _cli(capsysbinary, *argv, "--scheduler", "local", "--workers", "1")
+    assert code == code0 == 0
+    assert [stable(x) for x in out.splitlines()] == [stable(x) for x in out0.splitlines()]
+    for d in map(json.loads, out.splitlines()):
+        assert d["regimes"]["br"]["outcome"] == "license_required"
+        assert d["regimes"]["acme"]["outcome"] == "review"
+        assert {p["name"] for p in d["engine"]["plugins"]} == {"acme", "br"}
 
 
 def test_ctrl_c_on_a_cluster_run_stops_cleanly(tmp_path: Path) -> None:
-    import subprocess
-    import sys
-
     f = tmp_path / "many.jsonl"
     tl_tx = {
         "export_from": "DE",
@@ -316,20 +332,29 @@ def test_ctrl_c_on_a_cluster_run_stops_cleanly(tmp_path: Path) -> None:
         "lines": [{"id": "1", "classification": {"tl": "T100"}}],
     }
     f.write_bytes((json.dumps(tl_tx) + "\n").encode() * 50_000)
-    p = subprocess.Popen(
-        [
-            sys.executable, "-m", "exportrules", "evaluate", "--batch", str(f), "--no-progress",
-            "--regime", str(TL), "--no-screening",
-            "--scheduler", "local", "--workers", "1", "--partition-size", "50",
-        ],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-    )  # fmt: skip
-    assert p.stdout is not None
-    first = p.stdout.readline()  # the run is under way
-    assert first.startswith(b'{"transaction"')
-    p.send_signal(signal.SIGINT)
-    out, err = p.communicate(timeout=120)
+    errf = tmp_path / "stderr.txt"
+    with errf.open("wb") as errfh:
+        p = subprocess.Popen(
+            [
+                sys.executable, "-m", "exportrules", "evaluate", "--batch", str(f),
+                "--no-progress", "--regime", str(TL), "--no-screening",
+                "--scheduler", "local", "--workers", "1", "--partition-size", "50",
+            ],
+            stdout=subprocess.PIPE,
+            stderr=errfh,
+        )  # fmt: skip
+        try:
+            assert p.stdout is not None
+            first = p.stdout.readline()  # the run is under way
+            assert first.startswith(b'{"transaction"')
+            p.send_signal(signal.SIGINT)
+            out = p.stdout.read()  # the rest, from the same buffered reader
+            p.wait(timeout=120)
+        finally:
+            if p.poll() is None:
+                p.kill()
+                p.wait()
+    err = errf.read_bytes()
     assert p.returncode == 130, err
     lines = [first, *out.splitlines(keepends=True)]
     assert all(x.endswith(b"\n") and json.loads(x)["outcome"] == "license_required" for x in lines)
