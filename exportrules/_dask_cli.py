@@ -21,6 +21,11 @@ if TYPE_CHECKING:
 __all__ = ["add_options", "check_args", "cluster_results"]
 
 
+#: records per task by default: large enough that scheduling costs little per record, small
+#: enough that a lost worker costs little work
+PARTITION_SIZE = 1000
+
+
 def _positive(s: str) -> int:
     try:
         n = int(s)
@@ -42,9 +47,9 @@ def add_options(ev: argparse.ArgumentParser) -> None:
     ev.add_argument(
         "--partition-size",
         type=_positive,
-        default=1000,
+        default=None,
         metavar="N",
-        help="with --scheduler: records per task sent to a worker (default 1000)",
+        help=f"with --scheduler: records per task sent to a worker (default {PARTITION_SIZE})",
     )
 
 
@@ -52,6 +57,8 @@ def check_args(args: argparse.Namespace) -> str | None:
     """A usage error in the cluster options, or None."""
     sched = getattr(args, "scheduler", None)
     if sched is None:
+        if getattr(args, "partition_size", None) is not None:
+            return "--partition-size applies to --scheduler only"
         return None
     if not args.batch:
         return "--scheduler applies to --batch only"
@@ -119,7 +126,7 @@ def cluster_results(
             client,
             records,
             engine,
-            partition_size=args.partition_size,
+            partition_size=args.partition_size or PARTITION_SIZE,
             replace_date=args.as_of,
         )
     finally:

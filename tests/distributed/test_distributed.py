@@ -144,6 +144,7 @@ def test_cli_local_cluster_with_progress_bar(
         (["--batch", "--scheduler", "tcp://127.0.0.1:1", "--workers", "2"], b"--workers sets"),
         (["--batch", "--scheduler", "somewhere"], b"give 'local' or an address"),
         (["--batch", "--scheduler", "local", "--partition-size", "0"], b"at least 1"),
+        (["--batch", "--partition-size", "10"], b"--partition-size applies to --scheduler only"),
     ],
 )
 def test_cli_refuses_bad_cluster_options(
@@ -229,6 +230,32 @@ def test_workers_with_another_engine_are_refused(
     monkeypatch.setattr(exportrules._version, "__version__", "0.0.0")
     with pytest.raises(EngineMismatch, match="different engine"):
         list(results_on_cluster(cluster, rows, engine))
+
+
+def test_workers_read_the_ledger_balances(cluster: Client, tmp_path: Path) -> None:
+    """An engine with a ledger goes to the workers as its settings: they open the ledger by
+    its URL and see the licence's balance, as the in-process engine does."""
+    from exportrules import Ledger
+    from tests.ledger.conftest import tx
+
+    url = f"sqlite:///{tmp_path / 'ledger.db'}"
+    a = tx("A", quantity=5, limits={"quantity": 8})
+    with Ledger.open(url) as led:  # 5 of the licence's 8 units already shipped
+        led.record(Engine.from_paths([TL]).evaluate(a), a, by="dock", shipped=True)
+    rows = [
+        (n, json.dumps(tx(f"B-{n}", quantity=n, limits={"quantity": 8})).encode())
+        for n in (2, 3, 4)
+    ]
+    with Ledger.open(url) as led:
+        engine = Engine.from_paths([TL], screening=None, ledger=led)
+        got = list(results_on_cluster(cluster, rows, engine, partition_size=1))
+        want = list(_batch.evaluate_records(engine, rows))
+    assert [stable(r.data) for r in got] == [stable(w.data) for w in want]
+    assert [json.loads(r.data)["outcome"] for r in got] == [
+        "authorised",
+        "authorised",
+        "license_required",  # 4 > the 3 units left
+    ]
 
 
 def test_a_worker_killed_mid_run_loses_no_record(cluster: Client, tmp_path: Path) -> None:

@@ -734,13 +734,22 @@ def test_ledger_setting_opens_an_existing_ledger_only(tmp_path: Path) -> None:
     import sys
 
     from exportrules import Ledger
+    from tests.ledger.conftest import tx
 
     url = f"sqlite:///{tmp_path / 'ledger.db'}"
-    Ledger.open(url).close()  # an empty ledger, as `exportrules ledger` would make
+    a = tx("A", quantity=5, limits={"quantity": 8})
+    b = tx("B", quantity=4, limits={"quantity": 8})
+    with Ledger.open(url) as led:  # 5 of the licence's 8 units already shipped
+        led.record(Engine.from_paths([TL_PATH]).evaluate(a), a, by="dock", shipped=True)
     app = create_app(Settings(regimes=(str(TL_PATH),), screening=False, ledger_url=url))
     with thread_server(app) as base, httpx.Client(base_url=base, timeout=60) as c:
         assert c.get("/healthz").json()["ledger"] is True
-        assert c.post("/v1/evaluate", json=TL_TX).status_code == 200
+        d = c.post("/v1/evaluate", json=b).json()
+    # alone, B's 4 units fit the licence; with the ledger's balance only 3 are left
+    assert Engine.from_paths([TL_PATH]).evaluate(b).outcome.value == "authorised"
+    assert d["outcome"] == "license_required"
+    (note,) = [f for f in d["findings"] if f["rule"] == "tl.licence_limit"]
+    assert "quantity left 3 of 8" in note["message"]
     # a ledger that does not exist is never created by the service: it refuses to start
     missing = f"sqlite:///{tmp_path / 'typo.db'}"
     p = subprocess.run(
