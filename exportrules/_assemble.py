@@ -57,6 +57,10 @@ def data_refs(regime: Regime) -> dict[str, DataRef]:
     }
 
 
+_RESULTS: dict[tuple[bool, Outcome, str], RegimeResult] = {}
+_LIST_REFS: dict[tuple[Any, ...], DataRef] = {}
+
+
 def _finding_key(f: Finding) -> tuple[str, str, str, str, str]:
     return (f.regime, f.line or "", f.rule, f.party or "", f.message)
 
@@ -77,13 +81,19 @@ class Assembly:
 
     def regime_done(self, regime: Regime, applies: bool, outcomes: Sequence[Outcome]) -> None:
         """Record a regime's outcome for each line."""
+        rid = regime.id
         for i, o in enumerate(outcomes):
-            self.line_outcomes[i][regime.id] = o
-        self.regime_results[regime.id] = RegimeResult(
-            applies=applies,
-            outcome=max(outcomes, default=Outcome.NOT_APPLICABLE),
-            version=regime.version,
-        )
+            self.line_outcomes[i][rid] = o
+        outcome = max(outcomes, default=Outcome.NOT_APPLICABLE)
+        # results are immutable and few: one per (applies, outcome, version), shared
+        key = (applies, outcome, regime.version)
+        rr = _RESULTS.get(key)
+        if rr is None:
+            rr = RegimeResult(applies=applies, outcome=outcome, version=regime.version)
+            if len(_RESULTS) > 1024:
+                _RESULTS.clear()
+            _RESULTS[key] = rr
+        self.regime_results[rid] = rr
 
     def add_lists(self, versions: Sequence[Mapping[str, Any]], date: _dt.date) -> None:
         """Name the screening lists the decision rested on, with a warning for a list older
@@ -91,19 +101,24 @@ class Assembly:
         for v in versions:
             lid, as_of = str(v.get("id")), str(v.get("as_of", ""))
             sa = v.get("stale_after")
-            self.data.setdefault(
-                ("screening", lid),
-                DataRef(
+            sa = sa if isinstance(sa, int) else None
+            source, verified = str(v.get("source", "")), bool(v.get("verified", False))
+            # DataRefs are immutable: one per list version and transaction date, shared
+            key = (lid, as_of, type(sa), sa, source, verified, date)
+            ref = _LIST_REFS.get(key)
+            if ref is None:
+                ref = DataRef(
                     regime="screening",
                     table=lid,
-                    source=str(v.get("source", "")),
+                    source=source,
                     as_of=as_of,
-                    verified=bool(v.get("verified", False)),
-                    warning=stale_warning(
-                        f"list {lid}", as_of, sa if isinstance(sa, int) else None, date
-                    ),
-                ),
-            )
+                    verified=verified,
+                    warning=stale_warning(f"list {lid}", as_of, sa, date),
+                )
+                if len(_LIST_REFS) > 4096:
+                    _LIST_REFS.clear()
+                _LIST_REFS[key] = ref
+            self.data.setdefault(("screening", lid), ref)
 
     def decision(
         self,

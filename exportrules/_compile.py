@@ -334,15 +334,23 @@ class _Group:
                     out.append(p)
         return out
 
-    def emit(self, g: _Gen, indent: int, rd: dict[str, str], hit: Callable[[str], str]) -> None:
-        """Emit the dispatch code; ``hit(rule_expr)`` is the statement for a firing.
+    def emit(
+        self,
+        g: _Gen,
+        indent: int,
+        rd: dict[str, str],
+        hit: Callable[[str], str],
+        frame: str = "f",
+    ) -> None:
+        """Emit the dispatch code; ``hit(rule_expr)`` is the statement for a firing, and
+        ``frame`` the name of the facts a check function reads.
 
         Index entries are ``(rule, check)`` pairs, ``check`` being None when the look-up
         decides the condition. The dictionaries are bound once the check functions exist.
         """
 
         def fire(ind: int) -> None:
-            g.emit(ind, "if e[1] is None or e[1](f, view):")
+            g.emit(ind, f"if e[1] is None or e[1]({frame}, view):")
             g.emit(ind + 1, hit("e[0]"))
 
         if self.always:
@@ -407,19 +415,19 @@ def _bucket(
     return {k: _entries(ns, v) for k, v in bucket.items()}
 
 
-def _party_fn(g: _Gen, r: Rule) -> str:
-    """``def _qN(pf, view)`` for a per-party rule (party facts over the line frame)."""
-    rd = _Reads()
-    body = _expr(g, r.condition, rd)
-    name = f"_q{r.index}"
-    g.emit(0, f"def {name}(f, view):  # {_note(r.id)}, per party")
-    if rd.names:
-        g.emit(1, "get = f.get")
-        for path, x in rd.names.items():
-            g.emit(1, f"{x} = get({path!r})")
-    g.emit(1, f"return {body}")
-    g.emit(0, "")
-    return name
+def _emit_parties(g: _Gen, ind: int, grp: _Group, hit: Callable[[str], str]) -> None:
+    """Dispatch the per-party rules of ``grp`` for every party of the line frame ``f``.
+
+    A per-party rule sees the party's facts over the line's (``_PartyFrame``); its index key is
+    read the same way, party first, so that a party on no list reaches none of the rules keyed
+    on its lists.
+    """
+    g.emit(ind, "for j, pd in enumerate(parties):")
+    g.emit(ind + 1, "pf = _PartyFrame(pd, f)")
+    rd = {p: f"pk{n}" for n, p in enumerate(grp.paths())}
+    for p, x in rd.items():
+        g.emit(ind + 1, f"{x} = pd[{p!r}] if {p!r} in pd else get({p!r})")
+    grp.emit(g, ind + 1, rd, hit, frame="pf")
 
 
 def compile_regime(regime: Regime, date: _dt.date) -> Program:
@@ -439,11 +447,13 @@ def compile_regime(regime: Regime, date: _dt.date) -> Program:
     for s, layer in enumerate(regime.derive_strata):
         live = [r for r in layer if r.in_force(date)]
         line_rules = [r for r in live if r.for_each is None]
-        party = [(r, _party_fn(g, r)) for r in live if r.for_each == "party"]
+        party_rules = [r for r in live if r.for_each == "party"]
+        party = _Group(g, party_rules, f"derive stratum {s}, per party") if party_rules else None
         strata.append((_Group(g, line_rules, f"derive stratum {s}"), party))
     live = [r for r in regime.effect_rules if r.in_force(date)]
     effects = _Group(g, [r for r in live if r.for_each is None], "effect rules")
-    party_effects = [(r, _party_fn(g, r)) for r in live if r.for_each == "party"]
+    party_rules = [r for r in live if r.for_each == "party"]
+    party_effects = _Group(g, party_rules, "per-party effect rules") if party_rules else None
 
     fns = g.lines
     g.lines = []
@@ -454,7 +464,7 @@ def compile_regime(regime: Regime, date: _dt.date) -> Program:
     g.emit(2, "get = f.get")
     ind = 2
     for s, (grp, party) in enumerate(strata):
-        if not grp.always and not grp.by_sig and not party:
+        if not grp.always and not grp.by_sig and party is None:
             continue
         g.emit(ind, f"# derive stratum {s}")
         g.emit(ind, "new = []")
@@ -462,15 +472,9 @@ def compile_regime(regime: Regime, date: _dt.date) -> Program:
         for p, x in rd.items():
             g.emit(ind, f"{x} = get({p!r})")
         grp.emit(g, ind, rd, lambda r: f"new.append({r}.derived_key)")
-        if party:
-            g.emit(ind, "if parties:")
-            g.emit(ind + 1, "pfs = [_PartyFrame(p, f) for p in parties]")
-            for r, fn in party:
-                rname = g.const(r, "_R")
-                g.emit(ind + 1, f"for pf in pfs:  # {_note(r.id)}")
-                g.emit(ind + 2, f"if {fn}(pf, view):")
-                g.emit(ind + 3, f"new.append({rname}.derived_key)")
-                g.emit(ind + 3, "break")
+        if party is not None:
+            # derived when the rule holds for at least one party
+            _emit_parties(g, ind, party, lambda r: f"new.append({r}.derived_key)")
         g.emit(ind, "for name in new:")
         g.emit(ind + 1, "f[name] = True")
     g.emit(ind, "# effect rules")
@@ -478,14 +482,8 @@ def compile_regime(regime: Regime, date: _dt.date) -> Program:
     for p, x in rd.items():
         g.emit(ind, f"{x} = get({p!r})")
     effects.emit(g, ind, rd, lambda r: f"append(({r}, i, None))")
-    if party_effects:
-        g.emit(ind, "if parties:")
-        g.emit(ind + 1, "pfs = [_PartyFrame(p, f) for p in parties]")
-        for r, fn in party_effects:
-            rname = g.const(r, "_R")
-            g.emit(ind + 1, f"for j, pf in enumerate(pfs):  # {_note(r.id)}")
-            g.emit(ind + 2, f"if {fn}(pf, view):")
-            g.emit(ind + 3, f"append(({rname}, i, j))")
+    if party_effects is not None:
+        _emit_parties(g, ind, party_effects, lambda r: f"append(({r}, i, j))")
     g.emit(1, "return out")
     if g.notes:
         head = [*head, "# values (sets of values, pattern matchers) the code refers to by name:"]

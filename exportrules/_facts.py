@@ -207,6 +207,15 @@ class RegimeFacts:
         # immutable and live as long as the regime, so their id() is a stable key.
         self.prefixed: dict[tuple[str, int], dict[str, Any]] = {}
         self._views: dict[_dt.date, TableView] = {}
+        # The facts of all look-ups together depend only on the date and the values of their
+        # key facts: when every key is a fact the frame has before any look-up (not another
+        # look-up's result), they are memoised per date on the tuple of those values.
+        names = {lk.name for lk in regime.lookups}
+        keys = tuple(dict.fromkeys(lk.key for lk in regime.lookups))
+        self.lookup_keys: tuple[str, ...] | None = (
+            None if any(k.split(".", 1)[0] in names for k in keys) else keys
+        )
+        self._memo: dict[_dt.date, dict[tuple[Any, ...], dict[str, Any]]] = {}
 
     def view(self, date: _dt.date) -> TableView:
         """The regime's tables as seen on ``date``: one shared view (and look-up memo) per date."""
@@ -216,6 +225,43 @@ class RegimeFacts:
                 self._views.clear()
             v = self._views[date] = TableView(self.regime.tables, date)
         return v
+
+    def _lookups(self, f: dict[str, Any], view: TableView) -> dict[str, Any]:
+        """The facts every look-up adds to the frame ``f`` (found flags and row columns)."""
+        out: dict[str, Any] = {}
+        for lk, found_key, cols in self.lookups:
+            rows = view.rows(lk.table, f.get(lk.key), lk.match)
+            if rows:
+                row = rows[0]
+                pre = self.prefixed.get((found_key, id(row)))
+                if pre is None:
+                    pre = {key: row[col] for col, key in cols}
+                    pre[found_key] = True
+                    self.prefixed[(found_key, id(row))] = pre
+                out.update(pre)
+            else:
+                out[found_key] = False
+        return out
+
+    def _lookups_memo(self, f: dict[str, Any], view: TableView) -> dict[str, Any]:
+        keys = self.lookup_keys
+        assert keys is not None
+        k = tuple([f.get(p) for p in keys])
+        # only text keys (or none) are memoised: 1, 1.0 and True would share an entry
+        if not all(x is None or type(x) is str for x in k):
+            return self._lookups(f, view)
+        memo = self._memo.get(view.date)
+        if memo is None:
+            if len(self._memo) > 32:
+                self._memo.clear()
+            memo = self._memo[view.date] = {}
+        got = memo.get(k)
+        if got is None:
+            got = self._lookups(f, view)
+            if len(memo) > 4096:
+                memo.clear()
+            memo[k] = got
+        return got
 
     def frames(
         self, t: Transaction, facts: TxFacts, view: TableView
@@ -231,6 +277,7 @@ class RegimeFacts:
         auth_ids = tuple(sorted(a.id for a in t.authorisations if a.regime == rid))
         frames: list[dict[str, Any]] = []
         applicable: list[bool] = []
+        lookups = self._lookups if self.lookup_keys is None else self._lookups_memo
         for i, ln in enumerate(t.lines):
             f = facts.line_frame(i, ln).copy()
             f["tx.authorisation_ids"] = auth_ids
@@ -242,18 +289,8 @@ class RegimeFacts:
                 frames.append(f)
                 applicable.append(False)
                 continue
-            for lk, found_key, cols in self.lookups:
-                rows = view.rows(lk.table, f.get(lk.key), lk.match)
-                if rows:
-                    row = rows[0]
-                    pre = self.prefixed.get((found_key, id(row)))
-                    if pre is None:
-                        pre = {key: row[col] for col, key in cols}
-                        pre[found_key] = True
-                        self.prefixed[(found_key, id(row))] = pre
-                    f.update(pre)
-                else:
-                    f[found_key] = False
+            if self.lookups:
+                f.update(lookups(f, view))
             if regime.plugin_facts is not None:
                 extra = regime.plugin_facts(t, ln)
                 for k, v in extra.items():

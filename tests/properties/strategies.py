@@ -103,6 +103,15 @@ def _cond(
     )
 
 
+# the party conjunct of a per-party rule (positive only: party types and hits are risk facts);
+# the compiled backend indexes per-party rules on such leaves
+party_leaf = st.one_of(
+    st.just({"fact": "party.type", "in": PARTY_TYPES}),
+    st.builds(lambda t: {"fact": "party.type", "eq": t}, st.sampled_from(PARTY_TYPES)),
+    st.just({"fact": "party.match_lists", "contains": "un"}),
+    st.builds(lambda n: {"fact": "party.name", "eq": f"P{n}"}, st.integers(0, 3)),
+)
+
 any_cond = _cond(st.one_of(neutral_leaf, risk_leaf), allow_not=True)
 neutral_cond = _cond(neutral_leaf, allow_not=True)
 
@@ -125,7 +134,11 @@ def rule_specs(draw: st.DrawFn, min_size: int = 1, max_size: int = 12) -> list[d
     rules: list[dict[str, Any]] = []
     has_d1 = draw(st.booleans())
     if has_d1:
-        rules.append({"then": {"effect": "derive", "fact": "d1"}, "when": draw(any_cond)})
+        d1: dict[str, Any] = {"then": {"effect": "derive", "fact": "d1"}, "when": draw(any_cond)}
+        if draw(st.integers(0, 4)) == 0:  # derived when some party meets the condition
+            d1["for_each"] = "party"
+            d1["when"] = {"all": [d1["when"], draw(party_leaf)]}
+        rules.append(d1)
         if draw(st.booleans()):
             rules.append(
                 {
@@ -179,7 +192,7 @@ def rule_specs(draw: st.DrawFn, min_size: int = 1, max_size: int = 12) -> list[d
             r["effective"] = eff
         if kind != "authorise" and draw(st.integers(0, 5)) == 0:
             r["for_each"] = "party"
-            r["when"] = {"all": [when, {"fact": "party.type", "in": PARTY_TYPES}]}
+            r["when"] = {"all": [when, draw(party_leaf)]}
         rules.append(r)
     for i, r in enumerate(rules):
         r["id"] = f"tl.g{i}"
