@@ -4,20 +4,13 @@ Private package; the engine uses ``Screener.default()`` and the CLI calls ``cli`
 docs/screening.md for the score, the thresholds and the bundled lists.
 """
 
-from ._importers import (
-    CSL_SOURCES,
-    first_citation_date,
-    load_bis_json,
-    load_csl_csv,
-    load_csl_json,
-    load_ecfr_entity_list,
-    load_ftm_jsonl,
-    load_un_xml,
-    strip_footnotes,
-)
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
 from ._model import STALE_AFTER, ClearedMatch, ListEntry, Match, RestrictedList, ScreenResult
 from ._normalise import normalise, normalise_tokens, phonetic_key
-from ._ofac import load_ofac_sdn_csv
 from ._screener import (
     DEFAULT_MATCH_THRESHOLD,
     DEFAULT_REVIEW_THRESHOLD,
@@ -25,6 +18,44 @@ from ._screener import (
     Screener,
 )
 from ._store import dump_list, load_bundled, load_list
+
+if TYPE_CHECKING:
+    from ._importers import (
+        CSL_SOURCES,
+        first_citation_date,
+        load_bis_json,
+        load_csl_csv,
+        load_csl_json,
+        load_ecfr_entity_list,
+        load_ftm_jsonl,
+        load_un_xml,
+        strip_footnotes,
+    )
+    from ._ofac import load_ofac_sdn_csv
+
+# the importers (XML, CSV, date parsing) are needed to build or update a list, not to screen:
+# they are imported on first use, so that screening starts faster
+_LAZY = {
+    "CSL_SOURCES": "_importers",
+    "first_citation_date": "_importers",
+    "load_bis_json": "_importers",
+    "load_csl_csv": "_importers",
+    "load_csl_json": "_importers",
+    "load_ecfr_entity_list": "_importers",
+    "load_ftm_jsonl": "_importers",
+    "load_un_xml": "_importers",
+    "strip_footnotes": "_importers",
+    "load_ofac_sdn_csv": "_ofac",
+}
+
+
+def __getattr__(name: str) -> Any:
+    mod = _LAZY.get(name)
+    if mod is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"{__name__}.{mod}"), name)
+    globals()[name] = value
+    return value
 
 __all__ = [
     "CSL_SOURCES",
