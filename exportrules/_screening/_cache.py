@@ -41,11 +41,12 @@ from typing import Any
 
 from ._index import NameIndex
 from ._model import ListEntry, RestrictedList
+from ._packed import PackedMap
 from ._store import list_sources, read_list_bytes
 
 __all__ = ["cache_dir", "cache_key", "load_lists_and_index"]
 
-_MAGIC = b"exportrules-screening-index/1\n"
+_MAGIC = b"exportrules-screening-index/2\n"
 _PREFIX = "screening-index-"
 _log = logging.getLogger("exportrules.screening")
 
@@ -87,6 +88,7 @@ _ALLOWED = {
     ("exportrules._screening._model", "ListEntry"): ListEntry,
     ("exportrules._screening._model", "RestrictedList"): RestrictedList,
     ("exportrules._screening._index", "NameIndex"): NameIndex,
+    ("exportrules._screening._packed", "PackedMap"): PackedMap,
     ("datetime", "date"): _dt.date,
 }
 

@@ -58,6 +58,7 @@ from ._abjad import (
 )
 from ._model import ListEntry, RestrictedList
 from ._normalise import is_arabic_token, normalise_tokens, phonetic_key
+from ._packed import PackedMap
 from ._tables import (
     COMPOUND_HEADS,
     COMPOUND_TAILS,
@@ -407,14 +408,15 @@ class NameIndex:
                     deletes[v].append(t)
                     for d in _deletes(v):
                         deletes[d].append(t)
-        self.deletes = dict(deletes)
-        self.phonetic = dict(phonetic)
+        # read only for query words not seen before (similar_tokens remembers): packed
+        self.deletes = PackedMap(deletes)
+        self.phonetic = PackedMap(phonetic)
         particle: defaultdict[str, list[str]] = defaultdict(list)
         for t in vocab:
             rest = _particle_rest(t)
             if rest is not None:
                 particle[rest].append(t)
-        self.particle = dict(particle)
+        self.particle = PackedMap(particle)
         # a name can be found inside a longer query when one of its words is this rare: in at
         # most about n / sqrt(2n) of the n indexed names (~140 of the bundled 38,000)
         self.distinct_weight = 0.5 * self.max_weight
@@ -446,7 +448,7 @@ class NameIndex:
             for k, m in forms(t):
                 if k not in alone:
                     abjad[index_key(k, m)].append(t)
-        self.abjad = dict(abjad)
+        self.abjad = PackedMap(abjad)
         idf = self.idf
         for t in vocab:
             if is_arabic_token(t):

@@ -1,0 +1,98 @@
+"""A read-only map from words to words, packed for a fast start.
+
+The name index keeps several maps from a word to the index words it leads to (a one-letter
+deletion to the words it comes from, a sound key or a consonant key to its words). As Python
+dicts of lists they hold hundreds of thousands of small objects, and loading them from the
+persisted index (``_cache``) took most of its time. ``PackedMap`` holds the same content as
+three objects: the sorted keys, an array of offsets and one list of all values, found by binary
+search. A look-up costs a few hundred nanoseconds more than a dict's; the index asks these maps
+only for query words it has not seen before (``NameIndex.similar_tokens`` remembers them).
+
+It pickles as two strings and the offsets' bytes, so loading it builds no per-key objects but the
+words themselves, and the restricted unpickler of ``_cache`` needs to allow only this class.
+"""
+
+from __future__ import annotations
+
+import bisect
+import sys
+from array import array
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+
+__all__ = ["PackedMap"]
+
+_SEP = "\x1f"  # never in a word (words are runs of letters and digits)
+_EMPTY: tuple[str, ...] = ()
+
+
+class PackedMap:
+    """``key -> sequence of words``, read-only; ``get`` returns a list slice (or ``()``)."""
+
+    __slots__ = ("_keys", "_off", "_vals")
+
+    def __init__(self, content: Mapping[str, Iterable[str]]) -> None:
+        keys = sorted(content)
+        off = array("I", [0])
+        vals: list[str] = []
+        for k in keys:
+            vals.extend(content[k])
+            off.append(len(vals))
+        if any(_SEP in w for w in keys) or any(_SEP in w for w in vals):
+            raise ValueError("a word holds the separator character")
+        self._keys = keys
+        self._off = off
+        self._vals = vals
+
+    def get(self, key: str, default: Sequence[str] = _EMPTY) -> Sequence[str]:
+        keys = self._keys
+        i = bisect.bisect_left(keys, key)
+        if i < len(keys) and keys[i] == key:
+            off = self._off
+            return self._vals[off[i] : off[i + 1]]
+        return default
+
+    def __contains__(self, key: object) -> bool:
+        keys = self._keys
+        if not isinstance(key, str):
+            return False
+        i = bisect.bisect_left(keys, key)
+        return i < len(keys) and keys[i] == key
+
+    def __len__(self) -> int:
+        return len(self._keys)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._keys)
+
+    def items(self) -> Iterator[tuple[str, Sequence[str]]]:
+        off, vals = self._off, self._vals
+        for i, k in enumerate(self._keys):
+            yield k, vals[off[i] : off[i + 1]]
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, PackedMap):
+            return NotImplemented
+        return (self._keys, self._off, self._vals) == (other._keys, other._off, other._vals)
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return f"PackedMap({len(self._keys)} keys, {len(self._vals)} values)"
+
+    def __getstate__(self) -> tuple[str, str, bytes, str]:
+        return (sys.byteorder, _SEP.join(self._keys), self._off.tobytes(), _SEP.join(self._vals))
+
+    def __setstate__(self, state: tuple[str, str, bytes, str]) -> None:
+        order, keys_s, off_b, vals_s = state
+        if order != sys.byteorder:
+            raise ValueError("packed map written on a machine of another byte order")
+        keys = keys_s.split(_SEP) if keys_s else []
+        vals = vals_s.split(_SEP) if vals_s else []
+        off = array("I")
+        off.frombytes(off_b)
+        # a damaged or planted file must not give wrong answers later: the shape must hold
+        if len(off) != len(keys) + 1 or off[0] != 0 or off[-1] != len(vals):
+            raise ValueError("packed map: offsets do not fit the keys and values")
+        self._keys = keys
+        self._off = off
+        self._vals = vals
