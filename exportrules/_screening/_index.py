@@ -555,13 +555,13 @@ class NameIndex:
         and sound-alikes go through ``token_sim``.
         """
         out: dict[str, float] = {}
-        postings, deletes = self.postings, self.deletes
+        postings, deletes = self.postings, self.deletes.getter()
         if q in postings:
             out[q] = 1.0
         lq = len(q)
         general: set[str] = set()
         if lq >= 4:
-            for t in deletes.get(q, ()):  # q is t with one letter deleted
+            for t in deletes(q, ()):  # q is t with one letter deleted
                 if t not in out:
                     if t in _SPELLINGS:
                         general.add(t)
@@ -573,7 +573,7 @@ class NameIndex:
                         general.add(d)
                     else:
                         _put(out, q, d, 1)
-                for t in deletes.get(d, ()):  # q and t share a deletion: same length
+                for t in deletes(d, ()):  # q and t share a deletion: same length
                     if t in out or t in general:
                         continue
                     if t in _SPELLINGS or len(t) != lq:

@@ -5,8 +5,11 @@ deletion to the words it comes from, a sound key or a consonant key to its words
 dicts of lists they hold hundreds of thousands of small objects, and loading them from the
 persisted index (``_cache``) took most of its time. ``PackedMap`` holds the same content as
 three objects: the sorted keys, an array of offsets and one list of all values, found by binary
-search. A look-up costs a few hundred nanoseconds more than a dict's; the index asks these maps
-only for query words it has not seen before (``NameIndex.similar_tokens`` remembers them).
+search. A look-up by binary search costs about a microsecond more than a dict's, so a map that
+has answered ``_PROMOTE`` look-ups (a process that screens many names) builds the dict once and
+answers from it from then on: a short process never pays for the dict, a long one pays once.
+The index asks these maps only for query words it has not seen before
+(``NameIndex.similar_tokens`` remembers them).
 
 It pickles as two strings and the offsets' bytes, so loading it builds no per-key objects but the
 words themselves, and the restricted unpickler of ``_cache`` needs to allow only this class.
@@ -17,18 +20,19 @@ from __future__ import annotations
 import bisect
 import sys
 from array import array
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 
 __all__ = ["PackedMap"]
 
 _SEP = "\x1f"  # never in a word (words are runs of letters and digits)
 _EMPTY: tuple[str, ...] = ()
+_PROMOTE = 4096  # look-ups by binary search before the dict is built
 
 
 class PackedMap:
     """``key -> sequence of words``, read-only; ``get`` returns a list slice (or ``()``)."""
 
-    __slots__ = ("_keys", "_off", "_vals")
+    __slots__ = ("_dict", "_keys", "_lookups", "_off", "_vals")
 
     def __init__(self, content: Mapping[str, Iterable[str]]) -> None:
         keys = sorted(content)
@@ -42,14 +46,35 @@ class PackedMap:
         self._keys = keys
         self._off = off
         self._vals = vals
+        self._dict: dict[str, Sequence[str]] | None = None
+        self._lookups = 0
 
     def get(self, key: str, default: Sequence[str] = _EMPTY) -> Sequence[str]:
+        d = self._dict
+        if d is not None:
+            return d.get(key, default)
+        self._lookups += 1  # (not exact under threads: it only decides when to build the dict)
+        if self._lookups > _PROMOTE:
+            return self._promote().get(key, default)
         keys = self._keys
         i = bisect.bisect_left(keys, key)
         if i < len(keys) and keys[i] == key:
             off = self._off
             return self._vals[off[i] : off[i + 1]]
         return default
+
+    def getter(self) -> Callable[[str, Sequence[str]], Sequence[str]]:
+        """``get``, or the dict's own ``get`` once it is built (for a loop of look-ups)."""
+        d = self._dict
+        return self.get if d is None else d.get
+
+    def _promote(self) -> dict[str, Sequence[str]]:
+        off, vals = self._off, self._vals
+        d: dict[str, Sequence[str]] = {
+            k: vals[off[i] : off[i + 1]] for i, k in enumerate(self._keys)
+        }
+        self._dict = d  # one assignment: a thread sees the dict whole or not at all
+        return d
 
     def __contains__(self, key: object) -> bool:
         keys = self._keys
@@ -96,3 +121,5 @@ class PackedMap:
         self._keys = keys
         self._off = off
         self._vals = vals
+        self._dict = None
+        self._lookups = 0
