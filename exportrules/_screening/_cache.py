@@ -41,7 +41,7 @@ from typing import Any
 
 from ._index import NameIndex
 from ._model import ListEntry, RestrictedList
-from ._packed import PackedMap
+from ._packed import PackedIds, PackedMap
 from ._store import list_sources, read_list_bytes
 
 __all__ = ["cache_dir", "cache_key", "load_lists_and_index"]
@@ -88,6 +88,7 @@ _ALLOWED = {
     ("exportrules._screening._model", "ListEntry"): ListEntry,
     ("exportrules._screening._model", "RestrictedList"): RestrictedList,
     ("exportrules._screening._index", "NameIndex"): NameIndex,
+    ("exportrules._screening._packed", "PackedIds"): PackedIds,
     ("exportrules._screening._packed", "PackedMap"): PackedMap,
     ("datetime", "date"): _dt.date,
 }

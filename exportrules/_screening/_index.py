@@ -58,7 +58,7 @@ from ._abjad import (
 )
 from ._model import ListEntry, RestrictedList
 from ._normalise import is_arabic_token, normalise_tokens, phonetic_key
-from ._packed import PackedMap
+from ._packed import PackedIds, PackedMap
 from ._tables import (
     COMPOUND_HEADS,
     COMPOUND_TAILS,
@@ -390,7 +390,7 @@ class NameIndex:
             if len(p) > 1:
                 p.sort(key=totals.__getitem__)
         self.totals = totals
-        self.postings = postings
+        self.postings = PackedIds(postings)  # (no per-word objects: quick to load)
         self.joins = frozenset(joins)  # keys of postings that are two adjacent tokens joined
         deletes: defaultdict[str, list[str]] = defaultdict(list)
         phonetic: defaultdict[str, list[str]] = defaultdict(list)

@@ -13,6 +13,8 @@ The index asks these maps only for query words it has not seen before
 
 It pickles as two strings and the offsets' bytes, so loading it builds no per-key objects but the
 words themselves, and the restricted unpickler of ``_cache`` needs to allow only this class.
+``PackedIds`` does the same for the postings (word -> name numbers, in one array): the cyclic
+garbage collector does not even see them (an array holds no objects).
 """
 
 from __future__ import annotations
@@ -20,36 +22,51 @@ from __future__ import annotations
 import bisect
 import sys
 from array import array
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, MutableSequence, Sequence
+from typing import Any, Generic, TypeVar
 
-__all__ = ["PackedMap"]
+__all__ = ["PackedIds", "PackedMap"]
 
 _SEP = "\x1f"  # never in a word (words are runs of letters and digits)
-_EMPTY: tuple[str, ...] = ()
+_EMPTY: tuple[()] = ()
+V = TypeVar("V", str, int)
 _PROMOTE = 4096  # look-ups by binary search before the dict is built
 
 
-class PackedMap:
-    """``key -> sequence of words``, read-only; ``get`` returns a list slice (or ``()``)."""
+class _Packed(Generic[V]):
+    """``key -> sequence of values``, read-only; ``get`` returns a slice (or ``()``)."""
 
     __slots__ = ("_dict", "_keys", "_lookups", "_off", "_vals")
 
-    def __init__(self, content: Mapping[str, Iterable[str]]) -> None:
+    def __init__(self, content: Mapping[str, Iterable[V]]) -> None:
         keys = sorted(content)
         off = array("I", [0])
-        vals: list[str] = []
+        vals = self._new_values()
         for k in keys:
             vals.extend(content[k])
             off.append(len(vals))
-        if any(_SEP in w for w in keys) or any(_SEP in w for w in vals):
-            raise ValueError("a word holds the separator character")
+        if any(_SEP in w for w in keys):
+            raise ValueError("a key holds the separator character")
         self._keys = keys
         self._off = off
-        self._vals = vals
-        self._dict: dict[str, Sequence[str]] | None = None
+        self._vals: MutableSequence[V] = vals
+        self._dict: dict[str, Sequence[V]] | None = None
         self._lookups = 0
 
-    def get(self, key: str, default: Sequence[str] = _EMPTY) -> Sequence[str]:
+    # ------------------------------------------------------------------ values, per kind
+
+    def _new_values(self) -> MutableSequence[V]:
+        raise NotImplementedError
+
+    def _dump_values(self) -> str | bytes:
+        raise NotImplementedError
+
+    def _load_values(self, raw: object) -> MutableSequence[V]:
+        raise NotImplementedError
+
+    # ------------------------------------------------------------------ look-ups
+
+    def get(self, key: str, default: Sequence[V] = _EMPTY) -> Sequence[V]:
         d = self._dict
         if d is not None:
             return d.get(key, default)
@@ -60,28 +77,36 @@ class PackedMap:
         i = bisect.bisect_left(keys, key)
         if i < len(keys) and keys[i] == key:
             off = self._off
-            return self._vals[off[i] : off[i + 1]]
+            found: Sequence[V] = self._vals[off[i] : off[i + 1]]
+            return found
         return default
 
-    def getter(self) -> Callable[[str, Sequence[str]], Sequence[str]]:
+    def getter(self) -> Callable[[str, Sequence[V]], Sequence[V]]:
         """``get``, or the dict's own ``get`` once it is built (for a loop of look-ups)."""
         d = self._dict
         return self.get if d is None else d.get
 
-    def _promote(self) -> dict[str, Sequence[str]]:
+    def _promote(self) -> dict[str, Sequence[V]]:
         off, vals = self._off, self._vals
-        d: dict[str, Sequence[str]] = {
+        d: dict[str, Sequence[V]] = {
             k: vals[off[i] : off[i + 1]] for i, k in enumerate(self._keys)
         }
         self._dict = d  # one assignment: a thread sees the dict whole or not at all
         return d
 
+    def __getitem__(self, key: str) -> Sequence[V]:
+        got = self.get(key, _MISSING)
+        if got is _MISSING:
+            raise KeyError(key)
+        return got
+
     def __contains__(self, key: object) -> bool:
-        keys = self._keys
         if not isinstance(key, str):
             return False
-        i = bisect.bisect_left(keys, key)
-        return i < len(keys) and keys[i] == key
+        d = self._dict
+        if d is not None:
+            return key in d
+        return self.get(key, _MISSING) is not _MISSING
 
     def __len__(self) -> int:
         return len(self._keys)
@@ -89,30 +114,37 @@ class PackedMap:
     def __iter__(self) -> Iterator[str]:
         return iter(self._keys)
 
-    def items(self) -> Iterator[tuple[str, Sequence[str]]]:
+    def items(self) -> Iterator[tuple[str, Sequence[V]]]:
         off, vals = self._off, self._vals
         for i, k in enumerate(self._keys):
             yield k, vals[off[i] : off[i + 1]]
 
     def __eq__(self, other: object) -> bool:
-        if not isinstance(other, PackedMap):
+        if type(other) is not type(self):
             return NotImplemented
-        return (self._keys, self._off, self._vals) == (other._keys, other._off, other._vals)
+        assert isinstance(other, _Packed)
+        return (self._keys, self._off, list(self._vals)) == (
+            other._keys,
+            other._off,
+            list(other._vals),
+        )
 
     __hash__ = None  # type: ignore[assignment]
 
     def __repr__(self) -> str:
-        return f"PackedMap({len(self._keys)} keys, {len(self._vals)} values)"
+        return f"{type(self).__name__}({len(self._keys)} keys, {len(self._vals)} values)"
 
-    def __getstate__(self) -> tuple[str, str, bytes, str]:
-        return (sys.byteorder, _SEP.join(self._keys), self._off.tobytes(), _SEP.join(self._vals))
+    # ------------------------------------------------------------------ pickling
 
-    def __setstate__(self, state: tuple[str, str, bytes, str]) -> None:
-        order, keys_s, off_b, vals_s = state
+    def __getstate__(self) -> tuple[str, str, bytes, str | bytes]:
+        return (sys.byteorder, _SEP.join(self._keys), self._off.tobytes(), self._dump_values())
+
+    def __setstate__(self, state: tuple[str, str, bytes, object]) -> None:
+        order, keys_s, off_b, raw = state
         if order != sys.byteorder:
             raise ValueError("packed map written on a machine of another byte order")
         keys = keys_s.split(_SEP) if keys_s else []
-        vals = vals_s.split(_SEP) if vals_s else []
+        vals = self._load_values(raw)
         off = array("I")
         off.frombytes(off_b)
         # a damaged or planted file must not give wrong answers later: the shape must hold
@@ -123,3 +155,49 @@ class PackedMap:
         self._vals = vals
         self._dict = None
         self._lookups = 0
+
+
+# "absent", compared by identity: a list object no look-up returns (found values are new slices)
+_MISSING: Sequence[Any] = []
+
+
+class PackedMap(_Packed[str]):
+    """Words to words."""
+
+    __slots__ = ()
+
+    def _new_values(self) -> MutableSequence[str]:
+        return []
+
+    def _dump_values(self) -> str:
+        vals = self._vals
+        assert isinstance(vals, list)
+        if any(_SEP in w for w in vals):
+            raise ValueError("a value holds the separator character")
+        return _SEP.join(vals)
+
+    def _load_values(self, raw: object) -> MutableSequence[str]:
+        if not isinstance(raw, str):
+            raise ValueError("packed map: values are not text")
+        return raw.split(_SEP) if raw else []
+
+
+class PackedIds(_Packed[int]):
+    """Words to unsigned numbers (below 2**32), in one array."""
+
+    __slots__ = ()
+
+    def _new_values(self) -> MutableSequence[int]:
+        return array("I")
+
+    def _dump_values(self) -> bytes:
+        vals = self._vals
+        assert isinstance(vals, array)
+        return vals.tobytes()
+
+    def _load_values(self, raw: object) -> MutableSequence[int]:
+        if not isinstance(raw, bytes):
+            raise ValueError("packed ids: values are not bytes")
+        vals = array("I")
+        vals.frombytes(raw)
+        return vals

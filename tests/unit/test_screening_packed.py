@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from exportrules._screening import _packed
-from exportrules._screening._packed import PackedMap
+from exportrules._screening._packed import PackedIds, PackedMap
 
 WORDS = st.text(alphabet="abcdeşجم", min_size=1, max_size=5)
 MAPS = st.dictionaries(WORDS, st.lists(WORDS, min_size=1, max_size=4), max_size=40)
@@ -61,3 +61,26 @@ def test_empty_map_and_separator() -> None:
     assert len(pm) == 0 and pm.get("a") == () and "a" not in pm
     with pytest.raises(ValueError, match="separator"):
         PackedMap({"a\x1fb": ["c"]})
+
+
+@settings(max_examples=50, deadline=None)
+@given(
+    st.dictionaries(WORDS, st.lists(st.integers(0, 2**32 - 1), min_size=1, max_size=5)),
+    st.lists(WORDS, max_size=10),
+)
+def test_ids_answer_like_the_dict(content: dict[str, list[int]], probes: list[str]) -> None:
+    pm = PackedIds(content)
+    again = pickle.loads(pickle.dumps(pm))
+    assert again == pm
+    for m in (pm, again):
+        for k in [*content, *probes]:
+            assert list(m.get(k)) == content.get(k, [])
+            assert (k in m) == (k in content)
+            if k in content:
+                assert list(m[k]) == content[k]
+            else:
+                with pytest.raises(KeyError):
+                    m[k]
+    with pytest.raises(OverflowError):
+        PackedIds({"a": [2**32]})
+    assert PackedIds({"a": [1]}) != PackedMap({"a": ["1"]})
