@@ -555,8 +555,9 @@ class NameIndex:
         and sound-alikes go through ``token_sim``.
         """
         out: dict[str, float] = {}
-        postings, deletes = self.postings, self.deletes.getter()
-        if q in postings:
+        # (the maps' own dicts once built: see _packed; a posting list is never empty)
+        postings, deletes = self.postings.getter(), self.deletes.getter()
+        if postings(q, ()):
             out[q] = 1.0
         lq = len(q)
         general: set[str] = set()
@@ -568,7 +569,7 @@ class NameIndex:
                     else:
                         _put(out, q, t, 1)
             for d in _deletes(q):
-                if d in postings and d not in out:  # t is q with one letter deleted
+                if postings(d, ()) and d not in out:  # t is q with one letter deleted
                     if d in _SPELLINGS:
                         general.add(d)
                     else:
@@ -636,7 +637,7 @@ class NameIndex:
         # the floor, so the common tokens left generate no candidates and are not scanned.
         order = sorted(
             dict.fromkeys(qtoks),
-            key=lambda q: sum(len(self.postings[t]) for t in sims[q]),
+            key=lambda q: sum(map(self.postings.size, sims[q])),
         )
         # the most name-side weight each query token could add to a name, and in all: a name
         # heavier than all / floor**2 cannot reach the floor (cov_n < floor**2), so posting
@@ -651,12 +652,13 @@ class NameIndex:
         joins_n = sum(max(sv * name_weight(t) for t, sv in sims[j].items()) for j in joined)
         cap = (sum(best_n[q] * qtoks.count(q) for q in order) + joins_n) / (floor * floor)
         totals = self.totals
+        pget = self.postings.getter()
         for a, b in itertools.pairwise(qtoks):
             j = a + b
             if j in sims and j in joined:
                 add = wq[a] + wq[b]
                 for t, sv in sims[j].items():
-                    for nid in self.postings[t]:
+                    for nid in pget(t, ()):
                         if totals[nid] > cap:
                             break
                         acc[nid] = acc.get(nid, 0.0) + sv * add
@@ -667,7 +669,7 @@ class NameIndex:
             w = wq[q] * qtoks.count(q)
             for t, sv in sims[q].items():
                 add = sv * w
-                for nid in self.postings[t]:
+                for nid in pget(t, ()):
                     if totals[nid] > cap:
                         break
                     acc[nid] = acc.get(nid, 0.0) + add

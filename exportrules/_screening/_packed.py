@@ -89,10 +89,27 @@ class _Packed(Generic[V]):
     def _promote(self) -> dict[str, Sequence[V]]:
         off, vals = self._off, self._vals
         d: dict[str, Sequence[V]] = {
-            k: vals[off[i] : off[i + 1]] for i, k in enumerate(self._keys)
+            k: self._plain(vals[off[i] : off[i + 1]]) for i, k in enumerate(self._keys)
         }
         self._dict = d  # one assignment: a thread sees the dict whole or not at all
         return d
+
+    def _plain(self, values: MutableSequence[V]) -> Sequence[V]:
+        """The values of one key as the dict holds them: a tuple (as quick to iterate as a list,
+        and of words or numbers only, so the garbage collector stops tracking it)."""
+        return tuple(values)
+
+    def size(self, key: str) -> int:
+        """How many values ``key`` has (0 when absent), without copying them."""
+        d = self._dict
+        if d is not None:
+            got = d.get(key)
+            return 0 if got is None else len(got)
+        keys = self._keys
+        i = bisect.bisect_left(keys, key)
+        if i < len(keys) and keys[i] == key:
+            return self._off[i + 1] - self._off[i]
+        return 0
 
     def __getitem__(self, key: str) -> Sequence[V]:
         got = self.get(key, _MISSING)
@@ -194,6 +211,7 @@ class PackedIds(_Packed[int]):
         vals = self._vals
         assert isinstance(vals, array)
         return vals.tobytes()
+
 
     def _load_values(self, raw: object) -> MutableSequence[int]:
         if not isinstance(raw, bytes):

@@ -39,6 +39,7 @@ def test_many_look_ups_build_the_dict_with_the_same_answers(
     first = [list(pm.get(k)) for k in content]  # promoted after 5 look-ups
     assert pm._dict is not None and pm.getter() == pm._dict.get
     assert first == [list(pm.get(k)) for k in content] == list(content.values())
+    assert pm.size("w1") == 2 and pm.size("nope") == 0
     assert pm.get("nope") == () and pm.getter()("nope", ()) == ()
     # a pickled promoted map loads packed again, with the same content
     again = pickle.loads(pickle.dumps(pm))
@@ -76,6 +77,7 @@ def test_ids_answer_like_the_dict(content: dict[str, list[int]], probes: list[st
         for k in [*content, *probes]:
             assert list(m.get(k)) == content.get(k, [])
             assert (k in m) == (k in content)
+            assert m.size(k) == len(content.get(k, ()))
             if k in content:
                 assert list(m[k]) == content[k]
             else:
@@ -84,3 +86,12 @@ def test_ids_answer_like_the_dict(content: dict[str, list[int]], probes: list[st
     with pytest.raises(OverflowError):
         PackedIds({"a": [2**32]})
     assert PackedIds({"a": [1]}) != PackedMap({"a": ["1"]})
+
+
+def test_promoted_ids_are_plain_lists(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(_packed, "_PROMOTE", 2)
+    content = {f"w{i}": [i, i + 70000] for i in range(10)}
+    pm = PackedIds(content)
+    got = [pm.get(k) for k in content]
+    assert [list(g) for g in got] == list(content.values())
+    assert isinstance(pm.get("w3"), tuple) and pm.size("w3") == 2 and "w3" in pm
