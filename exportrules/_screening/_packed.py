@@ -20,9 +20,10 @@ garbage collector does not even see them (an array holds no objects).
 from __future__ import annotations
 
 import bisect
+import itertools
 import sys
 from array import array
-from collections.abc import Callable, Iterable, Iterator, Mapping, MutableSequence, Sequence
+from collections.abc import Callable, Iterator, Mapping, MutableSequence, Sequence
 from typing import Any, Generic, TypeVar
 
 __all__ = ["PackedIds", "PackedMap"]
@@ -38,14 +39,14 @@ class _Packed(Generic[V]):
 
     __slots__ = ("_dict", "_keys", "_lookups", "_off", "_vals")
 
-    def __init__(self, content: Mapping[str, Iterable[V]]) -> None:
+    def __init__(self, content: Mapping[str, Sequence[V]]) -> None:
         keys = sorted(content)
+        groups = [content[k] for k in keys]
         off = array("I", [0])
+        off.extend(itertools.accumulate(map(len, groups)))
         vals = self._new_values()
-        for k in keys:
-            vals.extend(content[k])
-            off.append(len(vals))
-        if any(_SEP in w for w in keys):
+        vals.extend(itertools.chain.from_iterable(groups))
+        if _SEP in "".join(keys):
             raise ValueError("a key holds the separator character")
         self._keys = keys
         self._off = off
@@ -189,7 +190,7 @@ class PackedMap(_Packed[str]):
     def _dump_values(self) -> str:
         vals = self._vals
         assert isinstance(vals, list)
-        if any(_SEP in w for w in vals):
+        if _SEP in "".join(vals):
             raise ValueError("a value holds the separator character")
         return _SEP.join(vals)
 
