@@ -24,8 +24,9 @@ Score of a query against one name (all in 0..1):
 * country qualifier: +0.02 when the party's country is one of the entry's, -0.05 when the entry
   names countries and the party's is not among them, 0 when either is unknown.
 * alias quality: ``low`` x0.95, ``weak`` x0.9 and neither can reach the match level alone.
-* a word written in Arabic script and a Latin index token with the same consonant key
-  (``_abjad``): 0.87 for three consonants or more, 0.8 for fewer; such a pair is marked
+* a word written in Arabic script and a Latin index token with the same consonant key and
+  vowels where the Arabic writes them (``_abjad``): 0.75, 0.85 or 0.9 for a key of one, two, or
+  three or more consonants; such a pair is marked
   (``Scored.transliterated``) and the hit is at most a potential match. The query word then
   weighs what the Latin token it found weighs (``محمد`` as little as ``muhammad``).
 
