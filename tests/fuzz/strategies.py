@@ -100,10 +100,13 @@ HOSTILE_NUMBERS = [
 ]
 HOSTILE_OTHER: list[Any] = [None, [], {}, [None], {"": None}, ["a"] * 1001, DEEP]
 
+# Each draw gets its own copy: a mutation may later edit the value it placed (e.g. add a key
+# to a hostile ``{}``), and a shared constant would then leak into other examples (and could
+# even come to contain itself).
 hostile = st.one_of(
     st.sampled_from(HOSTILE_TEXT),
     st.sampled_from(HOSTILE_NUMBERS),
-    st.sampled_from(HOSTILE_OTHER),
+    st.sampled_from(HOSTILE_OTHER).map(copy.deepcopy),
     st.text(max_size=20),
     st.integers(),
     st.floats(),
