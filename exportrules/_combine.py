@@ -9,7 +9,7 @@ no licence required. Each firing becomes a finding with its rendered message.
 from __future__ import annotations
 
 import datetime as _dt
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 import attrs
@@ -20,7 +20,7 @@ from ._model import Authorisation, Finding, Outcome, Resolution, Transaction
 from ._pyback import Firing
 from ._resolve import Resolver
 
-__all__ = ["Combiner", "render", "resolved_finding"]
+__all__ = ["Combiner", "add_rule_use", "render", "resolved_finding"]
 
 _EFFECT_OUTCOME = {
     "prohibit": Outcome.PROHIBITED,
@@ -152,6 +152,7 @@ class Combiner:
         strict_data: bool = False,
         resolver: Resolver | None = None,
         balances: Balances | None = None,
+        uses: list[tuple[Rule, frozenset[str | None]]] | None = None,
     ) -> Outcome:
         """The outcome of one line under this regime; its findings go into ``findings``, the
         authorisations used into ``auth_uses``.
@@ -166,6 +167,8 @@ class Combiner:
             resolver: the transaction's resolutions of review findings.
             balances: what limited licences have left (a licence that would be overdrawn
                 covers nothing on the line).
+            uses: when given, receives each rule authorisation used on the line and the
+                reasons it covered (for the line-result cache to replay).
         """
         regime = self.regime
         rid = regime.id
@@ -307,57 +310,71 @@ class Combiner:
                 findings.append(finding)
         for r_or_none, a, cov in used_auth:
             if r_or_none is not None:
-                e = r_or_none.effect
-                key = (rid, str(e.authorisation))
-                u = auth_uses.setdefault(
-                    key,
-                    {
-                        "regime": rid,
-                        "id": e.authorisation,
-                        "kind": set(),
-                        "lines": set(),
-                        "covers": set(),
-                        "citation": set(),
-                        "conditions": [],
-                    },
+                if uses is not None:
+                    uses.append((r_or_none, frozenset(cov)))
+                add_rule_use(auth_uses, rid, r_or_none, cov, line_id)
+                continue
+            key = (rid, a.id)
+            u = auth_uses.setdefault(
+                key,
+                {
+                    "regime": rid,
+                    "id": a.id,
+                    "kind": {a.type},
+                    "lines": set(),
+                    "covers": set(),
+                    "citation": {regime.held_licence_citation},
+                    "conditions": [
+                        "Comply with the terms and conditions stated in the licence."
+                    ],
+                },
+            )
+            findings.append(
+                Finding(
+                    rule=f"{rid}.held_licence",
+                    regime=rid,
+                    line=line_id,
+                    party=None,
+                    effect="authorise",
+                    outcome=Outcome.AUTHORISED,
+                    citation=regime.held_licence_citation,
+                    message=f"Held {a.type} licence {a.id} covers line {line_id} to "
+                    f"{t.destination} on {date}.",
+                    authorisation=a.id,
                 )
-                # several rules may grant the same authorisation: merge, independent of order
-                u["kind"].add(e.auth_kind)
-                u["citation"].add(r_or_none.citation)
-                u["conditions"].extend(c for c in e.conditions if c not in u["conditions"])
-            else:
-                key = (rid, a.id)
-                u = auth_uses.setdefault(
-                    key,
-                    {
-                        "regime": rid,
-                        "id": a.id,
-                        "kind": {a.type},
-                        "lines": set(),
-                        "covers": set(),
-                        "citation": {regime.held_licence_citation},
-                        "conditions": [
-                            "Comply with the terms and conditions stated in the licence."
-                        ],
-                    },
-                )
-                findings.append(
-                    Finding(
-                        rule=f"{rid}.held_licence",
-                        regime=rid,
-                        line=line_id,
-                        party=None,
-                        effect="authorise",
-                        outcome=Outcome.AUTHORISED,
-                        citation=regime.held_licence_citation,
-                        message=f"Held {a.type} licence {a.id} covers line {line_id} to "
-                        f"{t.destination} on {date}.",
-                        authorisation=a.id,
-                    )
-                )
+            )
             u["lines"].add(line_id)
             u["covers"].update(str(c) for c in cov)
         return outcome
+
+
+def add_rule_use(
+    auth_uses: dict[tuple[str, str], dict[str, Any]],
+    rid: str,
+    rule: Rule,
+    cov: Iterable[str | None],
+    line_id: str,
+) -> None:
+    """Merge a rule's authorisation, used on line ``line_id`` for reasons ``cov``."""
+    e = rule.effect
+    u = auth_uses.setdefault(
+        (rid, str(e.authorisation)),
+        {
+            "regime": rid,
+            "id": e.authorisation,
+            "kind": set(),
+            "lines": set(),
+            "covers": set(),
+            "citation": set(),
+            "conditions": [],
+        },
+    )
+    # several rules may grant the same authorisation: merge, independent of order
+    u["kind"].add(e.auth_kind)
+    u["citation"].add(rule.citation)
+    u["conditions"].extend(c for c in e.conditions if c not in u["conditions"])
+    u["lines"].add(line_id)
+    u["covers"].update(str(c) for c in cov)
 
 
 def _make_finding(

@@ -23,10 +23,11 @@ import attrs
 
 from ._assemble import Assembly, data_refs, stale_warning
 from ._balance import Balances, LedgerLike
-from ._combine import Combiner, resolved_finding
+from ._combine import Combiner, add_rule_use, resolved_finding
 from ._errors import RuleSetError
 from ._facts import RegimeFacts, TxFacts
 from ._ir import Regime
+from ._linecache import LineCache, default_size
 from ._loader import bundled_regimes, load_regime
 from ._match import Firing, make_backend
 from ._model import DataRef, Decision, Finding, Outcome, Transaction
@@ -80,15 +81,19 @@ def _newest_as_of(regime: Regime) -> _dt.date | None:
 class _RegimeStages:
     """A regime and the per-regime state of each stage, built once per engine."""
 
-    __slots__ = ("_dated_refs", "combiner", "data_as_of", "facts", "refs", "regime")
+    __slots__ = ("_dated_refs", "combiner", "data_as_of", "facts", "lines", "refs", "regime")
 
-    def __init__(self, regime: Regime) -> None:
+    def __init__(self, regime: Regime, line_cache: int = 0) -> None:
         self.regime = regime
         self.facts = RegimeFacts(regime)
         self.combiner = Combiner(regime)
         self.refs = data_refs(regime)
         self._dated_refs: dict[tuple[str, _dt.date], DataRef] = {}
         self.data_as_of = _newest_as_of(regime)
+        # the regime's result per line, for lines seen before (docs/backends.md)
+        self.lines = (
+            LineCache(regime, self.combiner.finding_paths, line_cache) if line_cache > 0 else None
+        )
 
     def ref(self, table: str, date: _dt.date) -> DataRef:
         """The table's provenance as a decision dated ``date`` cites it (with a warning when
@@ -159,7 +164,8 @@ class Engine:
             ids[r.id] = r.origin
         self._regimes: tuple[Regime, ...] = tuple(sorted(loaded, key=lambda r: r.id))
         self._by_id = {r.id: r for r in self._regimes}
-        self._stages = [_RegimeStages(r) for r in self._regimes]
+        # EXPORTRULES_LINE_CACHE: line results kept per regime (0: off)
+        self._stages = [_RegimeStages(r, default_size()) for r in self._regimes]
         # Unknown item tags are refused: a misspelt tag must not silently drop a control.
         self._tags = frozenset(t for r in self._regimes for t in r.tags)
         if isinstance(as_of, str):
@@ -168,6 +174,9 @@ class Engine:
         self.strict_data = strict_data
         self.backend_name = backend
         self._backend = make_backend(backend)
+        # line results are cached for this backend only (a backend swapped in later, as the
+        # differential tests do, decides every line itself)
+        self._cached_backend = self._backend
         cleared = tuple(cleared)
         self._screening = ScreeningStage(screening, cleared, screening_policy)
         self.ledger = ledger
@@ -471,46 +480,84 @@ class Engine:
                 acc.findings.append(f)
             return True
 
-        live_frames = [f for i, f in enumerate(frames) if applicable[i]]
         live_index = [i for i in range(n) if applicable[i]]
+        held = [a for a in t.authorisations if a.regime == rid]
+        # Lines decided before with the very same facts (see _linecache): only where nothing
+        # but the facts decides (no licence held, no resolution, no strict_data).
+        cache = st.lines if self._backend is self._cached_backend else None
+        keys: dict[int, Any] = {}
+        hits: dict[int, Any] = {}
+        if cache is not None and not held and not resolver and not self.strict_data:
+            pk = facts.party_key()
+            dest = t.destination
+            for i in live_index:
+                k = cache.full_key(frames[i], date, t.lines[i].id, dest, pk)
+                if k is not None:
+                    got = cache.get(k)
+                    if got is None:
+                        keys[i] = k
+                    else:
+                        hits[i] = got
+        fire_index = [i for i in live_index if i not in hits] if hits else live_index
         fallback: Exception | None = None
         try:
-            firings = self._backend.fire(regime, view, live_frames, facts.parties)
+            firings = self._backend.fire(
+                regime, view, [frames[i] for i in fire_index], facts.parties
+            )
         except Exception as e:
             # Nothing is decided yet: match again with the reference evaluator (the plain
             # closures both backends are tested against), on fresh frames (the failed run may
-            # have written derived facts into them).
+            # have written derived facts into them), and keep nothing in the cache.
             log.exception("the %s backend failed on regime %s", self._backend.name, rid)
             fallback = e
+            keys.clear()
+            hits.clear()
             frames, applicable = st.facts.frames(t, facts, view)
-            live_frames = [f for i, f in enumerate(frames) if applicable[i]]
-            firings = self._reference_backend().fire(regime, view, live_frames, facts.parties)
+            fire_index = [i for i in range(n) if applicable[i]]
+            firings = self._reference_backend().fire(
+                regime, view, [frames[i] for i in fire_index], facts.parties
+            )
         per_line: list[list[Firing]] = [[] for _ in range(n)]
         for r, li, pj in firings:
-            per_line[live_index[li]].append((r, li, pj))
+            per_line[fire_index[li]].append((r, li, pj))
             used_tables.update(r.tables)
-        held = [a for a in t.authorisations if a.regime == rid]
+        auth_uses = acc.auth_uses
         for i, ln in enumerate(t.lines):
             if not applicable[i]:
                 outs.append(Outcome.NOT_APPLICABLE)
                 continue
-            outs.append(
-                st.combiner.combine(
-                    t,
-                    date,
-                    ln.id,
-                    frames[i],
-                    facts.parties,
-                    per_line[i],
-                    held,
-                    acc.findings,
-                    acc.auth_uses,
-                    used_tables,
-                    self.strict_data,
-                    resolver,
-                    balances,
-                )
+            hit = hits.get(i) if hits else None
+            if hit is not None:
+                outcome, found, tables, rule_uses = hit
+                acc.findings.extend(found)
+                used_tables.update(tables)
+                for r, cov in rule_uses:
+                    add_rule_use(auth_uses, rid, r, cov, ln.id)
+                outs.append(outcome)
+                continue
+            key = keys.get(i) if keys else None
+            n0 = len(acc.findings)
+            uses: list[Any] | None = [] if key is not None else None
+            outcome = st.combiner.combine(
+                t,
+                date,
+                ln.id,
+                frames[i],
+                facts.parties,
+                per_line[i],
+                held,
+                acc.findings,
+                auth_uses,
+                used_tables,
+                self.strict_data,
+                resolver,
+                balances,
+                uses,
             )
+            outs.append(outcome)
+            if key is not None and cache is not None and uses is not None:
+                tables = frozenset(tb for r, _li, _pj in per_line[i] for tb in r.tables)
+                cache.put(key, (outcome, tuple(acc.findings[n0:]), tables, tuple(uses)))
         for name in used_tables:
             acc.data[(rid, name)] = st.ref(name, date)
         if fallback is not None:

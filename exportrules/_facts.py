@@ -17,13 +17,17 @@ from ._errors import EvaluationError
 from ._ir import Regime, TableView, paths_of, tables_of
 from ._model import ScreeningHit, Transaction
 
-__all__ = ["UNKNOWN_POLICY", "RegimeFacts", "TxFacts", "uniq"]
+__all__ = ["SHADOWED", "UNKNOWN_POLICY", "RegimeFacts", "TxFacts", "uniq"]
+
+#: set in a line frame when a plug-in returned a fact that is not one of its own
+#: (``plugin.*``): rules cannot read it; the line-result cache never keeps such a line
+SHADOWED = "\x00plugin-shadowed"
 
 
 class TxFacts:
     """Transaction-level facts shared by every regime, computed once per evaluation."""
 
-    __slots__ = ("_lines", "base", "parties")
+    __slots__ = ("_lines", "_party_key", "base", "parties")
 
     def __init__(self, tx: Transaction, date: _dt.date, hits: Sequence[ScreeningHit]) -> None:
         parties = tx.parties
@@ -82,6 +86,7 @@ class TxFacts:
             base.update(_NO_HITS)
         self.base = base
         self._lines: dict[int, dict[str, Any]] = {}
+        self._party_key: tuple[tuple[Any, ...], ...] | None = None
         self.parties: list[dict[str, Any]] = []
         for p in parties:
             if hits:
@@ -105,6 +110,12 @@ class TxFacts:
                 }
             )
 
+    def party_key(self) -> tuple[tuple[Any, ...], ...]:
+        """Every party's facts, as a hashable value (text, tuples of text and None only)."""
+        k = self._party_key
+        if k is None:
+            k = self._party_key = tuple(tuple(p.values()) for p in self.parties)
+        return k
 
     def line_frame(self, i: int, ln: Any) -> dict[str, Any]:
         """The base facts and line ``i``'s own facts (no regime's code), built once for every
@@ -296,6 +307,8 @@ class RegimeFacts:
                 for k, v in extra.items():
                     if k not in regime.fact_types:
                         raise EvaluationError(f"plug-in of {rid} returned undeclared fact {k!r}")
+                    if not k.startswith("plugin."):
+                        f[SHADOWED] = True  # a built-in fact replaced: never cache this line
                     f[k] = v
             if self.derived:
                 f.update(self.derived)
