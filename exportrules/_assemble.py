@@ -57,6 +57,8 @@ def data_refs(regime: Regime) -> dict[str, DataRef]:
     }
 
 
+# an outcome's severity, as a C-level call (Outcome's comparisons are Python methods)
+_SEV = {o: o.severity for o in Outcome}.__getitem__
 _RESULTS: dict[tuple[bool, Outcome, str], RegimeResult] = {}
 _LIST_REFS: dict[tuple[Any, ...], DataRef] = {}
 
@@ -84,7 +86,7 @@ class Assembly:
         rid = regime.id
         for i, o in enumerate(outcomes):
             self.line_outcomes[i][rid] = o
-        outcome = max(outcomes, default=Outcome.NOT_APPLICABLE)
+        outcome = max(outcomes, key=_SEV, default=Outcome.NOT_APPLICABLE)
         # results are immutable and few: one per (applies, outcome, version), shared
         key = (applies, outcome, regime.version)
         rr = _RESULTS.get(key)
@@ -134,14 +136,16 @@ class Assembly:
         lines = [
             LineResult(
                 line=ln.id,
-                outcome=max(self.line_outcomes[i].values(), default=Outcome.NOT_APPLICABLE),
+                outcome=max(
+                    self.line_outcomes[i].values(), key=_SEV, default=Outcome.NOT_APPLICABLE
+                ),
                 regimes=self.line_outcomes[i],
             )
             for i, ln in enumerate(t.lines)
         ]
-        overall = max((lr.outcome for lr in lines), default=Outcome.NOT_APPLICABLE)
+        overall = max((lr.outcome for lr in lines), key=_SEV, default=Outcome.NOT_APPLICABLE)
         for f in self.findings:
-            if f.line is None and f.outcome > overall:
+            if f.line is None and _SEV(f.outcome) > _SEV(overall):
                 overall = f.outcome
         self.findings.sort(key=_finding_key)
         return Decision(

@@ -447,7 +447,15 @@ class Engine:
         rid = regime.id
         n = len(t.lines)
         view = st.facts.view(date)
-        frames, applicable = st.facts.frames(t, facts, view)
+        held = [a for a in t.authorisations if a.regime == rid]
+        # Lines decided before with the very same facts (see _linecache): only where nothing
+        # but the facts decides (no licence held, no resolution, no strict_data).
+        cache = st.lines if self._backend is self._cached_backend else None
+        if cache is not None and (held or resolver or self.strict_data):
+            cache = None
+        # with the cache, look-ups and derived facts wait until a line is matched
+        defer = cache is not None and st.facts.can_defer
+        frames, applicable = st.facts.frames(t, facts, view, defer=defer)
         if not any(applicable):
             outs += [Outcome.NOT_APPLICABLE] * n
             return False
@@ -481,24 +489,25 @@ class Engine:
             return True
 
         live_index = [i for i in range(n) if applicable[i]]
-        held = [a for a in t.authorisations if a.regime == rid]
-        # Lines decided before with the very same facts (see _linecache): only where nothing
-        # but the facts decides (no licence held, no resolution, no strict_data).
-        cache = st.lines if self._backend is self._cached_backend else None
         keys: dict[int, Any] = {}
         hits: dict[int, Any] = {}
-        if cache is not None and not held and not resolver and not self.strict_data:
+        if cache is not None:
             pk = facts.party_key()
             dest = t.destination
+            lines = t.lines
+            full_key, get = cache.full_key, cache.get
             for i in live_index:
-                k = cache.full_key(frames[i], date, t.lines[i].id, dest, pk)
+                k = full_key(frames[i], date, lines[i].id, dest, pk)
                 if k is not None:
-                    got = cache.get(k)
+                    got = get(k)
                     if got is None:
                         keys[i] = k
                     else:
                         hits[i] = got
         fire_index = [i for i in live_index if i not in hits] if hits else live_index
+        if defer:
+            for i in fire_index:
+                st.facts.complete(frames[i], view)
         fallback: Exception | None = None
         try:
             firings = self._backend.fire(

@@ -274,10 +274,28 @@ class RegimeFacts:
             memo[k] = got
         return got
 
+    @property
+    def can_defer(self) -> bool:
+        """Whether look-ups and derived facts may wait until a line is matched: applicability
+        reads neither, and no plug-in adds facts (a plug-in's facts come after look-ups)."""
+        return self.early_applicability and self.regime.plugin_facts is None
+
+    def complete(self, f: dict[str, Any], view: TableView) -> None:
+        """Add the look-ups and derived facts to a frame built with ``defer=True``."""
+        if self.lookups:
+            lookups = self._lookups if self.lookup_keys is None else self._lookups_memo
+            f.update(lookups(f, view))
+        if self.derived:
+            f.update(self.derived)
+
     def frames(
-        self, t: Transaction, facts: TxFacts, view: TableView
+        self, t: Transaction, facts: TxFacts, view: TableView, *, defer: bool = False
     ) -> tuple[list[dict[str, Any]], list[bool]]:
         """One frame of facts per line, and whether the regime applies to each line.
+
+        ``defer=True`` (only where :attr:`can_defer`) leaves out the look-ups and derived facts
+        of applicable lines: :meth:`complete` adds them to the lines that are matched (the
+        line-result cache decides the others from the facts already there).
 
         Raises:
             EvaluationError: a plug-in returned a fact it did not declare.
@@ -299,6 +317,10 @@ class RegimeFacts:
                 # the regime does not apply to this line: no look-ups, no plug-in facts
                 frames.append(f)
                 applicable.append(False)
+                continue
+            if defer:
+                frames.append(f)
+                applicable.append(True)
                 continue
             if self.lookups:
                 f.update(lookups(f, view))

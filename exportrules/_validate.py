@@ -348,7 +348,7 @@ class _Checker:
         self.problems.append(Problem(path, msg))
 
     def obj(self, v: Any, path: str, keys: frozenset[str]) -> Mapping[str, Any] | None:
-        if not isinstance(v, Mapping):
+        if type(v) is not dict and not isinstance(v, Mapping):
             self.add(path, f"must be an object, not {_tname(v)}")
             return None
         for k in v:
