@@ -16,16 +16,18 @@ import signal
 import sys
 import time
 from collections.abc import Sequence
-from typing import IO, Any, TextIO
+from typing import IO, TYPE_CHECKING, Any, TextIO
 
-from . import _batch, _dask_cli
-from ._engine import Engine
+from . import _dask_cli
 from ._errors import EvaluationError, InvalidTransaction, RuleSetError
-from ._ledger import LedgerError
 from ._ledger import cli as ledger_cli
-from ._model import Decision
-from ._validate import loads_strict
+from ._ledger._errors import LedgerError
 from ._version import __version__
+
+if TYPE_CHECKING:  # the engine, batch and validation code load when a command needs them,
+    # so ``--help`` and ``--version`` answer quickly
+    from ._engine import Engine
+    from ._model import Decision
 
 EXIT_OK, EXIT_FAIL, EXIT_INVALID, EXIT_RULESET, EXIT_FAULT = 0, 1, 2, 3, 4
 EXIT_INTERRUPTED = 130  # 128 + SIGINT, as shells report it
@@ -34,6 +36,8 @@ DISCLAIMER = "Decision support, not legal advice."
 
 
 def _engine(args: argparse.Namespace, ledger: Any = None) -> Engine:
+    from ._engine import Engine
+
     screening: Any = "default" if not getattr(args, "no_screening", False) else None
     if getattr(args, "regime", None):
         regimes = args.regime
@@ -117,6 +121,9 @@ def _write_bytes(data: bytes) -> None:
 
 
 def cmd_evaluate(args: argparse.Namespace) -> int:
+    from . import _batch
+    from ._validate import loads_strict
+
     if args.workers and not args.batch:
         print(
             "exportrules: --workers applies to --batch only (one transaction is decided in this "
@@ -218,6 +225,9 @@ class _StopOnInterrupt:
 def _run_batch(args: argparse.Namespace) -> int:
     """Stream a JSON-lines file: exactly one decision or error record per record, in input
     order; a bad record never stops the run (see ``_batch``)."""
+    from . import _batch
+    from ._validate import loads_strict
+
     recorder = (
         ledger_cli.BatchRecorder(ledger_cli.open_for_record(args), args) if args.record else None
     )
@@ -337,6 +347,8 @@ def cmd_regimes_validate(args: argparse.Namespace) -> int:
 
 def _installed(args: argparse.Namespace) -> dict[str, Any]:
     """The bundled and installed regimes by id (broken plug-ins included)."""
+    from ._engine import Engine
+
     eng = Engine.default(
         screening=None,
         plugins=not getattr(args, "no_plugins", False),
@@ -412,6 +424,8 @@ def cmd_data_status(args: argparse.Namespace) -> int:
     from ._datastatus import data_status, render_text
 
     if args.regime:
+        from ._engine import Engine
+
         regimes: Any = Engine.from_paths(args.regime, screening=None).regimes
     else:
         regimes = _installed(args).values()

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import datetime as _dt
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from ._compile import compile_regime, intervals
-from ._ir import Regime
+if TYPE_CHECKING:
+    from ._ir import Regime
 
 __all__ = ["add_cli"]
 
@@ -35,6 +35,7 @@ def _cmd_compile(args: Any) -> int:
     import os
     import sys
 
+    from ._compile import compile_regime, intervals  # here, so ``--help`` stays quick
     from ._errors import RuleSetError
     from ._loader import bundled_regimes, load_regime
 

@@ -13,12 +13,14 @@ import getpass
 import json
 import sys
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from ._api import Ledger
-from ._chain import verify_lines
-from ._depletion import fmt
 from ._errors import LedgerError
+
+if TYPE_CHECKING:  # imported where used, so registering the commands stays cheap
+    from decimal import Decimal
+
+    from ._api import Ledger
 
 __all__ = ["EXIT_LEDGER", "add_evaluate_options", "record_decision", "register"]
 
@@ -79,6 +81,8 @@ def check_evaluate_options(args: argparse.Namespace) -> str | None:
 
 
 def open_for_record(args: argparse.Namespace) -> Ledger:
+    from ._api import Ledger
+
     return Ledger.open(args.record)
 
 
@@ -159,16 +163,26 @@ class BatchRecorder:
 # --------------------------------------------------------------------------- ledger ...
 
 
+def fmt(x: Decimal | None) -> str:
+    from ._depletion import fmt as plain
+
+    return plain(x)
+
+
 def _units(x: Any) -> str:
     return f"{fmt(x)} unit{'' if x == 1 else 's'}"
 
 
 def _open_existing(url: str) -> Ledger:
+    from ._api import Ledger
+
     return Ledger.open(url, create=False)
 
 
 def cmd_verify(args: argparse.Namespace) -> int:
     if args.jsonl:
+        from ._chain import verify_lines
+
         with open(args.url, encoding="utf-8") as fh:
             v = verify_lines(fh, anchor=args.anchor)
         where = args.url
