@@ -12,8 +12,12 @@ lists and the index in a cache file; later processes load that file instead.
   ``EXPORTRULES_LISTS_DIR``). Any change gives another key, so a stale cache is never used.
 * Integrity: the file holds its key and the SHA-256 of its payload; a file whose key or hash
   does not match, or that cannot be read, is ignored (and removed) and the index is built.
-* Safety: the payload is unpickled with only this package's classes and a few standard types
-  allowed, so a planted file cannot run code.
+* Safety: the payload is unpickled with only this package's packed maps and a few standard
+  types allowed, so a planted file cannot run code.
+* Layout: the lists' entries are stored as columns (one tuple of values per field) and the
+  ``ListEntry`` objects are made from them by C-level loops on load, without a Python call per
+  entry; the index is stored as its state without the lists. The objects loaded are the same
+  as those built (equal, same order, same pickling).
 * Loading and building pause the cyclic garbage collector: they create about a million objects
   (none in a reference cycle), and every collection they would trigger scans all of them, which
   took about half of the load time. The collector's previous state is restored.
@@ -28,16 +32,20 @@ import datetime as _dt
 import gc
 import hashlib
 import io
+import itertools
 import logging
 import os
 import pickle
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
+from collections import deque
+from collections.abc import Iterator, Sequence
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
+
+import attrs
 
 from ._index import NameIndex
 from ._model import ListEntry, RestrictedList
@@ -46,7 +54,7 @@ from ._store import list_sources, read_list_bytes
 
 __all__ = ["cache_dir", "cache_key", "load_lists_and_index"]
 
-_MAGIC = b"exportrules-screening-index/2\n"
+_MAGIC = b"exportrules-screening-index/3\n"
 _PREFIX = "screening-index-"
 _log = logging.getLogger("exportrules.screening")
 
@@ -85,9 +93,6 @@ def cache_key(sources: list[tuple[str, bytes]]) -> bytes:
 
 
 _ALLOWED = {
-    ("exportrules._screening._model", "ListEntry"): ListEntry,
-    ("exportrules._screening._model", "RestrictedList"): RestrictedList,
-    ("exportrules._screening._index", "NameIndex"): NameIndex,
     ("exportrules._screening._packed", "PackedIds"): PackedIds,
     ("exportrules._screening._packed", "PackedMap"): PackedMap,
     ("datetime", "date"): _dt.date,
@@ -100,6 +105,72 @@ class _Unpickler(pickle.Unpickler):
         if got is None:
             raise pickle.UnpicklingError(f"class {module}.{name} is not allowed in the cache")
         return got
+
+
+_T = TypeVar("_T")
+_ENTRY_FIELDS = tuple(a.name for a in attrs.fields(ListEntry))
+_LIST_FIELDS = tuple(a.name for a in attrs.fields(RestrictedList) if a.name != "entries")
+
+
+def _columns(items: Sequence[object], names: tuple[str, ...]) -> tuple[tuple[object, ...], ...]:
+    return tuple(tuple(getattr(x, n) for x in items) for n in names)
+
+
+def _objects(cls: type[_T], names: tuple[str, ...], columns: object) -> list[_T]:
+    """Instances of the frozen, slotted attrs class ``cls`` with these field values, made as
+    unpickling makes them (no converters or validators: the values are those of objects that
+    passed them), one C-level pass per field."""
+    if not isinstance(columns, tuple) or len(columns) != len(names):
+        raise ValueError(f"{cls.__name__}: {len(names)} columns expected")
+    n = len(columns[0]) if columns else 0
+    if not all(isinstance(c, tuple) and len(c) == n for c in columns):
+        raise ValueError(f"{cls.__name__}: columns of different lengths")
+    objs: list[_T] = list(map(object.__new__, itertools.repeat(cls, n)))
+    for name, col in zip(names, columns, strict=True):
+        slot = cls.__dict__[name]  # the slot's descriptor: sets the field, as attrs' setstate
+        deque(map(slot.__set__, objs, col), maxlen=0)
+    return objs
+
+
+def _pack(lists: Sequence[RestrictedList], index: NameIndex) -> tuple[object, ...]:
+    state = index.__getstate__()
+    del state["lists"], state["entries"]  # rebuilt from the lists
+    return (
+        _ENTRY_FIELDS,
+        _LIST_FIELDS,
+        tuple(
+            (_columns([rl], _LIST_FIELDS), _columns(rl.entries, _ENTRY_FIELDS)) for rl in lists
+        ),
+        state,
+    )
+
+
+def _unpack(payload: object) -> tuple[list[RestrictedList], NameIndex]:
+    if not isinstance(payload, tuple) or len(payload) != 4:
+        raise ValueError("not a packed index")
+    entry_fields, list_fields, packed, state = payload
+    if entry_fields != _ENTRY_FIELDS or list_fields != _LIST_FIELDS:
+        raise ValueError("the cache was written for other fields")
+    if not isinstance(packed, tuple) or not isinstance(state, dict):
+        raise ValueError("not a packed index")
+    lists: list[RestrictedList] = []
+    for list_columns, entry_columns in packed:
+        entries = tuple(_objects(ListEntry, _ENTRY_FIELDS, entry_columns))
+        [rl] = _objects(RestrictedList, (*_LIST_FIELDS, "entries"), (*list_columns, (entries,)))
+        lists.append(rl)
+    index: NameIndex = NameIndex.__new__(NameIndex)
+    index.__setstate__(
+        state
+        | {
+            "lists": tuple(lists),
+            "entries": list(
+                itertools.chain.from_iterable(
+                    zip(itertools.repeat(rl), rl.entries) for rl in lists
+                )
+            ),
+        }
+    )
+    return lists, index
 
 
 def _read(path: Path, key: bytes) -> tuple[list[RestrictedList], NameIndex] | None:
@@ -116,7 +187,7 @@ def _read(path: Path, key: bytes) -> tuple[list[RestrictedList], NameIndex] | No
     if stored_key != key or hashlib.sha256(payload).digest() != digest:
         return None
     try:
-        lists, index = _Unpickler(io.BytesIO(payload)).load()
+        lists, index = _unpack(_Unpickler(io.BytesIO(payload)).load())
     except Exception as exc:  # noqa: BLE001 - any failure to load means: build instead
         _log.debug("screening cache %s unreadable: %s", path, exc)
         return None
@@ -128,7 +199,7 @@ def _read(path: Path, key: bytes) -> tuple[list[RestrictedList], NameIndex] | No
 def _write(
     folder: Path, path: Path, lists: list[RestrictedList], index: NameIndex, key: bytes
 ) -> None:
-    payload = pickle.dumps((tuple(lists), index), protocol=pickle.HIGHEST_PROTOCOL)
+    payload = pickle.dumps(_pack(lists, index), protocol=pickle.HIGHEST_PROTOCOL)
     data = _MAGIC + key + hashlib.sha256(payload).digest() + payload
     try:
         folder.mkdir(parents=True, exist_ok=True)

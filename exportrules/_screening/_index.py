@@ -473,7 +473,8 @@ class NameIndex:
         raw = state.pop("names")
         assert isinstance(raw, list)
         self.__dict__.update(state)
-        self.names = list(map(_Name._make, raw))
+        # tuple.__new__ makes each _Name in C (``_Name._make`` is a Python call per name)
+        self.names = list(map(tuple.__new__, itertools.repeat(_Name), raw))
         self._similar_cache = {}
 
     def clear_caches(self) -> None:
