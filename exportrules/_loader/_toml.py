@@ -15,6 +15,8 @@ import tomllib
 from importlib.abc import Traversable
 from typing import Any
 
+from . import _tomlcache
+
 __all__ = ["At", "Doc", "Key", "Src", "Where", "read_toml"]
 
 Key = tuple[str | int, ...]
@@ -141,11 +143,14 @@ def read_toml(f: Traversable, path: str) -> tuple[Doc | None, str | None]:
         text = f.read_text("utf-8")
     except (OSError, UnicodeDecodeError) as e:
         return None, f"{path}: cannot read: {e}"
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as e:
-        m = re.search(r"line (\d+)", str(e))
-        return None, f"{path}:{m.group(1) if m else 1}: TOML syntax error: {e}"
+    data = _tomlcache.get(text)
+    if data is None:
+        try:
+            data = tomllib.loads(text)
+        except tomllib.TOMLDecodeError as e:
+            m = re.search(r"line (\d+)", str(e))
+            return None, f"{path}:{m.group(1) if m else 1}: TOML syntax error: {e}"
+        _tomlcache.put(text, data)
     return Doc(data, text, Src(path, text, data)), None
 
 

@@ -47,6 +47,7 @@ from typing import Any, TypeVar
 
 import attrs
 
+from .. import _cachedir
 from ._index import NameIndex
 from ._model import ListEntry, RestrictedList
 from ._packed import PackedIds, PackedMap
@@ -61,14 +62,7 @@ _log = logging.getLogger("exportrules.screening")
 
 def cache_dir() -> Path | None:
     """The folder for the cache file, or None when the cache is switched off."""
-    v = os.environ.get("EXPORTRULES_CACHE_DIR")
-    if v is not None:
-        v = v.strip()
-        if v.casefold() in ("", "0", "off", "no", "none", "false"):
-            return None
-        return Path(v)
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "exportrules"
+    return _cachedir.cache_dir()
 
 
 def _code_digest() -> bytes:
