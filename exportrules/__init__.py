@@ -7,10 +7,9 @@ cheap and a program that only evaluates never loads the ledger, case runner or b
 code. ``from exportrules import Ledger`` and ``exportrules.Ledger`` work as before.
 """
 
-import importlib as _importlib
 from typing import TYPE_CHECKING
-from typing import Any as _Any
 
+from ._lazy import lazy_names as _lazy_names
 from ._version import __version__
 
 if TYPE_CHECKING:
@@ -63,13 +62,7 @@ _LAZY: dict[str, str] = {
 }
 
 
-def __getattr__(name: str) -> _Any:
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(_importlib.import_module(module, __name__), name)
-    globals()[name] = value  # later look-ups skip this function
-    return value
+__getattr__ = _lazy_names(__name__, _LAZY, globals())
 
 
 def __dir__() -> list[str]:

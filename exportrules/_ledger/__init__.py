@@ -4,9 +4,9 @@ Names load on first use (PEP 562): the command line registers ``ledger ...`` wit
 SQLite, and ``from exportrules._ledger import Ledger`` works as before.
 """
 
-import importlib as _importlib
 from typing import TYPE_CHECKING
-from typing import Any as _Any
+
+from .._lazy import lazy_names as _lazy_names
 
 if TYPE_CHECKING:
     from ._api import Ledger, LedgerRecord, input_sha256
@@ -32,13 +32,7 @@ _LAZY = {
 }
 
 
-def __getattr__(name: str) -> _Any:
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(_importlib.import_module(module, __name__), name)
-    globals()[name] = value
-    return value
+__getattr__ = _lazy_names(__name__, _LAZY, globals())
 
 
 __all__ = [

@@ -6,9 +6,9 @@ docs/screening.md for the score, the thresholds and the bundled lists.
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
+from .._lazy import lazy_names
 from ._model import STALE_AFTER, ClearedMatch, ListEntry, Match, RestrictedList, ScreenResult
 from ._normalise import normalise, normalise_tokens, phonetic_key
 from ._screener import (
@@ -36,26 +36,20 @@ if TYPE_CHECKING:
 # the importers (XML, CSV, date parsing) are needed to build or update a list, not to screen:
 # they are imported on first use, so that screening starts faster
 _LAZY = {
-    "CSL_SOURCES": "_importers",
-    "first_citation_date": "_importers",
-    "load_bis_json": "_importers",
-    "load_csl_csv": "_importers",
-    "load_csl_json": "_importers",
-    "load_ecfr_entity_list": "_importers",
-    "load_ftm_jsonl": "_importers",
-    "load_un_xml": "_importers",
-    "strip_footnotes": "_importers",
-    "load_ofac_sdn_csv": "_ofac",
+    "CSL_SOURCES": "._importers",
+    "first_citation_date": "._importers",
+    "load_bis_json": "._importers",
+    "load_csl_csv": "._importers",
+    "load_csl_json": "._importers",
+    "load_ecfr_entity_list": "._importers",
+    "load_ftm_jsonl": "._importers",
+    "load_un_xml": "._importers",
+    "strip_footnotes": "._importers",
+    "load_ofac_sdn_csv": "._ofac",
 }
 
 
-def __getattr__(name: str) -> Any:
-    mod = _LAZY.get(name)
-    if mod is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(f"{__name__}.{mod}"), name)
-    globals()[name] = value
-    return value
+__getattr__ = lazy_names(__name__, _LAZY, globals())
 
 __all__ = [
     "CSL_SOURCES",

@@ -56,7 +56,7 @@ def test_evaluating_loads_neither_ledger_nor_batch_nor_case_runner() -> None:
         env=os.environ | {"EXPORTRULES_CACHE_DIR": "off"},
     )  # fmt: skip
     got = json.loads(out.stdout)
-    assert got["after_import"] == ["exportrules._version"]
+    assert got["after_import"] == ["exportrules._lazy", "exportrules._version"]
     loaded = set(got["modules"])
     for heavy in ("exportrules._ledger", "exportrules._batch", "exportrules._cases", "sqlite3"):
         assert heavy not in loaded, heavy
