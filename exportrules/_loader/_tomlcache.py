@@ -23,8 +23,6 @@ import io
 import os
 import pickle
 import sys
-import tempfile
-import time
 from pathlib import Path
 from typing import Any
 
@@ -68,15 +66,8 @@ def get(text: str) -> dict[str, Any] | None:
     path = _path(text)
     if path is None:
         return None
-    try:
-        raw = path.read_bytes()
-    except OSError:
-        return None
-    head = len(_MAGIC) + 32
-    if len(raw) < head or not raw.startswith(_MAGIC):
-        return None
-    payload = memoryview(raw)[head:]
-    if hashlib.sha256(payload).digest() != raw[len(_MAGIC) : head]:
+    payload = _cachedir.read_blob(path, _MAGIC)
+    if payload is None:
         return None
     try:
         data = _Unpickler(io.BytesIO(payload)).load()
@@ -96,22 +87,10 @@ def put(text: str, data: dict[str, Any]) -> None:
     if path is None:
         return
     payload = pickle.dumps(data, protocol=pickle.HIGHEST_PROTOCOL)
-    blob = _MAGIC + hashlib.sha256(payload).digest() + payload
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=path.parent)
-        try:
-            with os.fdopen(fd, "wb") as f:
-                f.write(blob)
-            os.replace(tmp, path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        _cachedir.write_blob(path, _MAGIC, payload, sync=False)
         if not _cleaned:
             _cleaned = True
-            limit = time.time() - _KEEP_DAYS * 86_400
-            for old in path.parent.glob("*.bin"):
-                if old.stat().st_mtime < limit:
-                    old.unlink(missing_ok=True)
+            _cachedir.prune(path.parent, "*.bin", _KEEP_DAYS * 86_400)
     except OSError:
         pass

@@ -37,8 +37,6 @@ import logging
 import os
 import pickle
 import sys
-import tempfile
-import time
 from collections import deque
 from collections.abc import Iterator, Sequence
 from importlib import resources
@@ -168,17 +166,8 @@ def _unpack(payload: object) -> tuple[list[RestrictedList], NameIndex]:
 
 
 def _read(path: Path, key: bytes) -> tuple[list[RestrictedList], NameIndex] | None:
-    try:
-        raw = path.read_bytes()
-    except OSError:
-        return None
-    head = len(_MAGIC) + 64
-    if len(raw) < head or not raw.startswith(_MAGIC):
-        return None
-    stored_key = raw[len(_MAGIC) : len(_MAGIC) + 32]
-    digest = raw[len(_MAGIC) + 32 : head]
-    payload = memoryview(raw)[head:]
-    if stored_key != key or hashlib.sha256(payload).digest() != digest:
+    payload = _cachedir.read_blob(path, _MAGIC, key)
+    if payload is None:
         return None
     try:
         lists, index = _unpack(_Unpickler(io.BytesIO(payload)).load())
@@ -194,24 +183,11 @@ def _write(
     folder: Path, path: Path, lists: list[RestrictedList], index: NameIndex, key: bytes
 ) -> None:
     payload = pickle.dumps(_pack(lists, index), protocol=pickle.HIGHEST_PROTOCOL)
-    data = _MAGIC + key + hashlib.sha256(payload).digest() + payload
     try:
-        folder.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=".tmp-" + _PREFIX, dir=folder)
-        try:
-            with os.fdopen(fd, "wb") as f:
-                f.write(data)
-                f.flush()
-                os.fsync(f.fileno())
-            os.replace(tmp, path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        _cachedir.write_blob(path, _MAGIC, payload, key, sync=True)
         # files of other keys (older lists or code) unused for a day go; another installation
         # sharing the folder may still use a recent one
-        for old in folder.glob(_PREFIX + "*.bin"):
-            if old != path and time.time() - old.stat().st_mtime > 86_400:
-                old.unlink(missing_ok=True)
+        _cachedir.prune(folder, _PREFIX + "*.bin", 86_400, keep=path)
     except OSError as exc:
         _log.debug("screening cache not written to %s: %s", folder, exc)
 
