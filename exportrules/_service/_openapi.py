@@ -50,50 +50,41 @@ _PROBLEM = {
 _COUNTRY = {"type": "string", "pattern": "^[A-Z]{2}$"}
 _DATE = {"type": "string", "pattern": "^[0-9]{4}-[0-9]{2}-[0-9]{2}$"}
 
+
+def _problem_error(description: str, error: dict[str, Any]) -> dict[str, Any]:
+    """An error body that lists every problem with its JSON path."""
+    return {
+        "type": "object",
+        "description": description,
+        "additionalProperties": False,
+        "required": ["error", "problems"],
+        "properties": {
+            "error": error,
+            "problems": {"type": "array", "minItems": 1, "items": _PROBLEM},
+        },
+    }
+
+
 _SCHEMAS: dict[str, Any] = {
-    "InvalidTransaction": {
-        "type": "object",
-        "description": "The input breaks the transaction contract: every problem with its path "
+    "InvalidTransaction": _problem_error(
+        "The input breaks the transaction contract: every problem with its path "
         "(the same object as InvalidTransaction.to_dict() in Python).",
-        "additionalProperties": False,
-        "required": ["error", "problems"],
-        "properties": {
-            "error": {"const": "invalid_transaction"},
-            "problems": {"type": "array", "minItems": 1, "items": _PROBLEM},
-        },
-    },
-    "InvalidJSON": {
-        "type": "object",
-        "description": "The body is not UTF-8 text (invalid_utf8) or not JSON (invalid_json).",
-        "additionalProperties": False,
-        "required": ["error", "problems"],
-        "properties": {
-            "error": {"enum": ["invalid_json", "invalid_utf8"]},
-            "problems": {"type": "array", "minItems": 1, "items": _PROBLEM},
-        },
-    },
-    "EngineFault": {
-        "type": "object",
-        "description": "The engine failed on a valid transaction (engine_fault), or its "
+        {"const": "invalid_transaction"},
+    ),
+    "InvalidJSON": _problem_error(
+        "The body is not UTF-8 text (invalid_utf8) or not JSON (invalid_json).",
+        {"enum": ["invalid_json", "invalid_utf8"]},
+    ),
+    "EngineFault": _problem_error(
+        "The engine failed on a valid transaction (engine_fault), or its "
         "decision could not be written as UTF-8 JSON (output_error).",
-        "additionalProperties": False,
-        "required": ["error", "problems"],
-        "properties": {
-            "error": {"enum": ["engine_fault", "output_error"]},
-            "problems": {"type": "array", "minItems": 1, "items": _PROBLEM},
-        },
-    },
-    "InvalidRequest": {
-        "type": "object",
-        "description": "A request other than a transaction (screening, query parameters) is "
+        {"enum": ["engine_fault", "output_error"]},
+    ),
+    "InvalidRequest": _problem_error(
+        "A request other than a transaction (screening, query parameters) is "
         "malformed: every problem with its path.",
-        "additionalProperties": False,
-        "required": ["error", "problems"],
-        "properties": {
-            "error": {"const": "invalid_request"},
-            "problems": {"type": "array", "minItems": 1, "items": _PROBLEM},
-        },
-    },
+        {"const": "invalid_request"},
+    ),
     "Error": {
         "type": "object",
         "required": ["error", "message"],
