@@ -134,7 +134,10 @@ def _margins(fig: Figure, labels: Sequence[str], bottom: float = 0.0) -> None:
     )
 
 
-def _figure(fig: Figure, alt: str, caption: str) -> str:
+def _figure(fig: Figure | None, alt: str, caption: str) -> str:
+    """The chart as an embedded image with its caption; nothing when there is no chart."""
+    if fig is None:
+        return ""
     return (
         f'<figure><img alt="{_e(alt)}" src="data:image/png;base64,{_png(fig)}">'
         f"<figcaption>{_e(caption)}</figcaption></figure>"
@@ -307,9 +310,7 @@ def to_html(report: Mapping[str, Any]) -> str:
                 fig,
                 "bar chart of transactions by outcome",
                 "Each transaction counted once, at its most severe outcome.",
-            )
-            if fig
-            else "",
+            ),
             _outcome_table(report["by_outcome"]),
         )
     )
@@ -323,9 +324,7 @@ def to_html(report: Mapping[str, Any]) -> str:
                 fig,
                 "stacked bars of transactions per period",
                 f"Transactions per {p['buckets'][:-1]} of their last record, by outcome.",
-            )
-            if fig
-            else "",
+            ),
         )
     )
     # 3 regimes
@@ -338,9 +337,7 @@ def to_html(report: Mapping[str, Any]) -> str:
                 fig,
                 "stacked bars of lines by regime and outcome",
                 "Lines to which each regime applied, by that regime's outcome.",
-            )
-            if fig
-            else "",
+            ),
             _table(order, counts, vals, ["Regime"]),
         )
     )
@@ -356,9 +353,7 @@ def to_html(report: Mapping[str, Any]) -> str:
                 fig,
                 "stacked bars of lines by destination",
                 "Lines by destination country and outcome.",
-            )
-            if fig
-            else "",
+            ),
             _table(order, counts, vals, ["Destination"]),
         )
     )
@@ -379,9 +374,7 @@ def to_html(report: Mapping[str, Any]) -> str:
                 fig,
                 "stacked bars of lines by category",
                 "Category of each line's code under each regime.",
-            )
-            if fig
-            else "",
+            ),
             _table(order, counts, vals, ["Regime", "Category"], lambda k: [k[0], k[2]]),
         )
     )
@@ -399,9 +392,7 @@ def to_html(report: Mapping[str, Any]) -> str:
                 fig,
                 "stacked bars of cyber-surveillance lines by destination",
                 "Cyber-surveillance lines by destination and outcome.",
-            )
-            if fig
-            else "",
+            ),
             _table(order, counts, vals, ["Destination"]),
             "<h3>Art. 26(2)-style table (Regulation (EU) 2021/821)</h3>",
             _art26(report["art26_cyber_surveillance"]),
@@ -419,9 +410,7 @@ def to_html(report: Mapping[str, Any]) -> str:
                 fig,
                 "stacked bars of lines by end-user type",
                 "Type of the end user named in the transaction.",
-            )
-            if fig
-            else "",
+            ),
             _table(order, counts, vals, ["End-user type"]),
         )
     )
