@@ -51,16 +51,11 @@ from ._model import ListEntry, RestrictedList
 from ._packed import PackedIds, PackedMap
 from ._store import list_sources, read_list_bytes
 
-__all__ = ["cache_dir", "cache_key", "load_lists_and_index"]
+__all__ = ["cache_key", "load_lists_and_index"]
 
 _MAGIC = b"exportrules-screening-index/3\n"
 _PREFIX = "screening-index-"
 _log = logging.getLogger("exportrules.screening")
-
-
-def cache_dir() -> Path | None:
-    """The folder for the cache file, or None when the cache is switched off."""
-    return _cachedir.cache_dir()
 
 
 def _code_digest() -> bytes:
@@ -213,7 +208,7 @@ def load_lists_and_index() -> tuple[list[RestrictedList], NameIndex, str]:
 
 def _load_lists_and_index() -> tuple[list[RestrictedList], NameIndex, str]:
     sources = list_sources()
-    folder = cache_dir()
+    folder = _cachedir.cache_dir()
     if folder is None:
         lists = _parse(sources)
         return lists, NameIndex(lists), "built, cache off"

@@ -8,8 +8,9 @@ from pathlib import Path
 
 import pytest
 
+from exportrules._cachedir import cache_dir
 from exportrules._screening import Screener, _cache, dump_list, load_bundled
-from exportrules._screening._cache import cache_dir, load_lists_and_index
+from exportrules._screening._cache import load_lists_and_index
 
 
 def _file(folder: Path) -> Path:
