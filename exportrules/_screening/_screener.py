@@ -105,6 +105,8 @@ class Screener:
         for c in cleared:
             self._cleared.setdefault((normalise(c.party_name), c.list_id, c.entry_id), []).append(c)
         self._version_key = tuple((rl.id, rl.as_of, len(rl.entries)) for rl in self._lists)
+        # list_versions() of the last day asked for: the lists never change, only their age
+        self._versions: tuple[_dt.date, tuple[dict[str, object], ...]] | None = None
         self._cache: OrderedDict[tuple[object, ...], tuple[Match, ...]] = OrderedDict()
         self._lock = threading.Lock()
         self._list_ids = frozenset(
@@ -162,7 +164,11 @@ class Screener:
         """Every list's identity: id, name, source, as_of, verified, entries, coverage, and its
         age on ``today`` (default: the current date) with ``stale_after``, ``stale`` and a
         ``warning`` sentence when stale (see ``RestrictedList.version``)."""
-        return [rl.version(today) for rl in self._lists]
+        day = today or _dt.date.today()
+        got = self._versions
+        if got is None or got[0] != day:
+            got = self._versions = (day, tuple(rl.version(day) for rl in self._lists))
+        return [dict(v) for v in got[1]]  # the caller's own copies
 
     @staticmethod
     def can_screen(name: str) -> bool:
